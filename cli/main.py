@@ -1,0 +1,45 @@
+"""The ``xiaoan`` command line: thin commands over facts, engine and explain."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from cli import evaluate_command
+from cli.common import configure_logging
+
+COMMANDS = [evaluate_command]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xiaoan",
+        description="xiaoan (校安): evaluate school safety assessments against a "
+        "rulebook and explain every lost point.",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress to standard error"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code: 0 ok, 1 errors, 2 usage."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.verbose)
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

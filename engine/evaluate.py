@@ -1,0 +1,298 @@
+"""Evaluate units against a rulebook: check facts, fire rules, score, grade."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+from engine.assertions import unit_facts
+from engine.checks import format_points
+from engine.compiler import CompiledRuleset, compile_rulebook
+from engine.errors import EngineError
+from engine.firings import interpret
+from engine.result import Evaluation, Firing, UnitError, UnitResult
+from engine.rulebook import Rulebook
+from engine.scoring import (
+    combine_adjustments,
+    county_blend,
+    grade_of,
+    school_share,
+    score_sheet,
+)
+from engine.session import RuleSession
+from engine.validate import check_unit
+from facts.errors import FactError
+from facts.readers import FactSet, UnitRecord
+from facts.vocabulary import UnitKind
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Fired:
+    """A unit after its rules fired, before county blending."""
+
+    record: UnitRecord
+    firings: list[Firing]
+    result: UnitResult
+
+
+class Engine:
+    """A rulebook compiled into durable-rules, ready to evaluate units."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+        self.rulesets: dict[UnitKind, CompiledRuleset] = compile_rulebook(rulebook)
+        self.session = RuleSession(list(self.rulesets.values()))
+
+    def evaluate(self, facts: FactSet) -> Evaluation:
+        """Evaluate every unit of ``facts``; one bad unit never stops the others."""
+        started = time.perf_counter()
+        evaluation = Evaluation(self.rulebook.id, self.rulebook.content_hash)
+        evaluation.errors.extend(
+            UnitError(error.unit, error.message, error.file) for error in facts.errors
+        )
+        kinds = {record.unit.id: record.unit.kind for record in facts.units}
+        fired: dict[str, _Fired] = {}
+        # Schools first: a county's total needs its sampled schools' percents.
+        ordered = sorted(
+            facts.units, key=lambda r: r.unit.kind is UnitKind.COUNTY_BUREAU
+        )
+        for record in ordered:
+            try:
+                fired[record.unit.id] = self._evaluate_unit(record, kinds, fired)
+            except FactError as error:
+                evaluation.errors.append(
+                    UnitError(record.unit.id, error.message, str(record.file))
+                )
+                logger.warning("unit %s failed: %s", record.unit.id, error.message)
+            except EngineError as error:
+                message = f"{record.file}, unit {record.unit.id}: {error}"
+                evaluation.errors.append(
+                    UnitError(record.unit.id, message, str(record.file))
+                )
+                logger.error(
+                    "unit %s failed in the rule engine: %s", record.unit.id, error
+                )
+        evaluation.results = [
+            fired[record.unit.id].result
+            for record in facts.units
+            if record.unit.id in fired
+        ]
+        logger.info(
+            "evaluated %d units (%d errors) with %s in %.2f s",
+            len(evaluation.results),
+            len(evaluation.errors),
+            self.rulebook.id,
+            time.perf_counter() - started,
+        )
+        return evaluation
+
+    def fire(
+        self, record: UnitRecord
+    ) -> tuple[list[Firing], dict[str, object], list[str]]:
+        """Fire the rules on one unit; return firings, fact records and warnings."""
+        unit = record.unit
+        ruleset = self.rulesets[unit.kind]
+        asserted, records = unit_facts(unit, ruleset)
+        raw = self.session.fire(ruleset, asserted)
+        firings, errors = interpret(raw, ruleset, records)
+        if errors:
+            located = [
+                FactError(
+                    error.problem,
+                    file=record.file,
+                    unit=unit.id,
+                    field=error.field,
+                    value=error.value,
+                    expected=error.expected,
+                )
+                for error in errors
+            ]
+            if len(located) == 1:
+                raise located[0]
+            raise FactError(
+                located[0].problem, file=record.file, unit=unit.id, parts=located
+            )
+        return firings, dict(records), []
+
+    def _evaluate_unit(
+        self, record: UnitRecord, kinds: dict[str, UnitKind], fired: dict[str, _Fired]
+    ) -> _Fired:
+        rulebook = self.rulebook
+        unit = record.unit
+        warnings = check_unit(rulebook, record, kinds)
+        ruleset = self.rulesets[unit.kind]
+        asserted, records = unit_facts(unit, ruleset)
+        raw = self.session.fire(ruleset, asserted)
+        firings, errors = interpret(raw, ruleset, records)
+        if errors:
+            located = [
+                FactError(
+                    error.problem,
+                    file=record.file,
+                    unit=unit.id,
+                    field=error.field,
+                    value=error.value,
+                    expected=error.expected,
+                )
+                for error in errors
+            ]
+            raise (
+                located[0]
+                if len(located) == 1
+                else FactError(
+                    located[0].problem, file=record.file, unit=unit.id, parts=located
+                )
+            )
+
+        sheet = rulebook.sheet_for(unit.kind)
+        sheet_score = score_sheet(rulebook, sheet, firings)
+        if sheet_score.maximum == 0:
+            raise record.error(
+                "no item of the sheet applies to this unit",
+                field="not_applicable",
+                expected="at least one applicable item",
+            )
+        for firing in sheet_score.ignored:
+            if firing.rule == "finding":
+                warnings.append(
+                    f"finding {firing.facts[0].split(':', 1)[1]} on "
+                    f"{firing.code} ignored: the item does not apply"
+                )
+        warnings.extend(_missing_warnings(ruleset, records, firings, sheet_score.items))
+        warnings.extend(_unused_fact_warnings(rulebook, records, firings))
+
+        percent = 100 * sheet_score.earned / sheet_score.maximum
+        vetoes = sorted({firing.code for firing in firings if firing.effect == "veto"})
+        adjustments = []
+        adjusted: Fraction | None = None
+        schools_mean: Fraction | None = None
+        shares = []
+        total = percent
+        if unit.kind is UnitKind.COUNTY_BUREAU:
+            adjustments = combine_adjustments(rulebook, firings)
+            adjusted = percent + sum((a.points for a in adjustments), Fraction(0))
+            floor = rulebook.parameters.adjusted_floor
+            if floor is not None and adjusted < floor:
+                adjusted = floor
+            shares = [
+                school_share(
+                    rulebook,
+                    other.result.unit,
+                    other.result.sheet_percent,
+                    other.result.vetoed,
+                )
+                for other in fired.values()
+                if other.record.unit.county == unit.id and other.record.unit.sampled
+            ]
+            shares.sort(key=lambda share: share.unit)
+            if not shares:
+                raise record.error(
+                    "no sampled school of this county was evaluated",
+                    field="id",
+                    value=unit.id,
+                    expected="schools with county: "
+                    f"{unit.id} and sampled: true among the inputs",
+                )
+            warnings.extend(_sample_warnings(rulebook, unit.id, fired))
+            schools_mean, total = county_blend(rulebook, adjusted, shares)
+
+        result = UnitResult(
+            unit=unit.id,
+            name=unit.name,
+            kind=unit.kind.value,
+            county=unit.county,
+            level=unit.level.value if unit.level else None,
+            sampled=unit.sampled,
+            items=sheet_score.items,
+            maxima=sheet_score.maxima,
+            not_applicable=sheet_score.not_applicable,
+            categories=sheet_score.categories,
+            earned=sheet_score.earned,
+            maximum=sheet_score.maximum,
+            sheet_percent=percent,
+            adjustments=adjustments,
+            adjusted=adjusted,
+            schools_mean=schools_mean,
+            schools=shares,
+            total=total,
+            vetoes=vetoes,
+            grade=grade_of(rulebook, total, bool(vetoes)),
+            grade_without_vetoes=grade_of(rulebook, total, False),
+            warnings=warnings,
+            firings=firings,
+            facts={record_.key: record_ for record_ in records.values()},
+            self_scores=dict(unit.self_scores),
+        )
+        return _Fired(record, firings, result)
+
+
+def _missing_warnings(
+    ruleset: CompiledRuleset,
+    records: dict,
+    firings: list[Firing],
+    items: dict[str, Fraction],
+) -> list[str]:
+    warnings = []
+    for firing in firings:
+        if firing.rule.endswith(".missing") and firing.code in items:
+            name = firing.detail.split(" ")[0]
+            warnings.append(
+                f"measure {name} is missing, so {firing.code} earns 0 of its "
+                f"{format_points(firing.points or Fraction(0))} points for it"
+            )
+    present = {(record.kind, record.id) for record in records.values()}
+    for (kind, name), rule_ids in sorted(ruleset.checked_names.items()):
+        if kind == "profile" or (kind, name) in present:
+            continue
+        if kind == "measure" and name in ruleset.scored_measures:
+            continue
+        warnings.append(
+            f"{kind} {name} is missing, so rule "
+            f"{', '.join(sorted(set(rule_ids)))} could not be checked"
+        )
+    return warnings
+
+
+def _unused_fact_warnings(
+    rulebook: Rulebook, records: dict, firings: list[Firing]
+) -> list[str]:
+    used = {key for firing in firings for key in firing.facts}
+    warned = set(rulebook.parameters.warn_unused_facts)
+    return [
+        f"{record.kind} {record.id} ignored: no rule applies to it for this unit"
+        for record in records.values()
+        if record.kind in warned and record.key not in used
+    ]
+
+
+def _sample_warnings(
+    rulebook: Rulebook, county: str, fired: dict[str, _Fired]
+) -> list[str]:
+    parameters = rulebook.parameters
+    sampled = [
+        other.record.unit
+        for other in fired.values()
+        if other.record.unit.county == county and other.record.unit.sampled
+    ]
+    warnings = []
+    if len(sampled) < parameters.sample_size:
+        warnings.append(
+            f"only {len(sampled)} sampled schools were evaluated; the "
+            f"plan asks for {parameters.sample_size}"
+        )
+    elif len(sampled) > parameters.sample_size:
+        warnings.append(
+            f"{len(sampled)} sampled schools, more than the plan's "
+            f"{parameters.sample_size}; all of them count"
+        )
+    if parameters.sample_distinct_levels:
+        levels = Counter(unit.level.value for unit in sampled if unit.level)
+        shared = sorted(level for level, count in levels.items() if count > 1)
+        if shared:
+            warnings.append("sampled schools share a level: " + ", ".join(shared))
+    return warnings
