@@ -390,17 +390,18 @@ def _check_adjustments(checker: _Checker) -> None:
                     (*where, "points_range"),
                     rule.id,
                 )
-            if adjustment.combine == "strongest_per_group" and (
-                rule.points is not None or rule.points_from is not None
+            if (
+                adjustment.combine == "strongest_per_group"
+                and (rule.points is not None or rule.points_from is not None)
+                and rule.group is None
             ):
-                if rule.group is None:
-                    checker.error(
-                        "a rule of an indicator that combines the strongest "
-                        "per group needs a group",
-                        "adjustments",
-                        where,
-                        rule.id,
-                    )
+                checker.error(
+                    "a rule of an indicator that combines the strongest "
+                    "per group needs a group",
+                    "adjustments",
+                    where,
+                    rule.id,
+                )
 
 
 def _check_vetoes(checker: _Checker) -> None:

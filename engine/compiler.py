@@ -159,7 +159,7 @@ class _Compiler:
             CATCH_ALL_RULE,
             "catch_all",
             [
-                {"m": {"$ex": {"fact": 1}}},
+                {"m": {"$ex": {"fact": True}}},
                 {"never": {"fact": "__never_asserted__"}},
             ],
         )
@@ -187,7 +187,8 @@ class _Compiler:
         )
 
     def _add_measure(self, measure: MeasureRule) -> None:
-        base = [{"fact": "measure"}, {"name": measure.measure}]
+        base: list[dict[str, Any]] = [{"fact": "measure"}, {"name": measure.measure}]
+        below: list[dict[str, Any]]
         if isinstance(measure.target, bool):
             below = [{"$neq": {"value": measure.target}}]
         else:

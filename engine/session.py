@@ -53,7 +53,7 @@ def fnv1a_32(text: str) -> int:
     return value
 
 
-class RuleHost(Host):  # type: ignore[misc]
+class RuleHost(Host):
     """A durable-rules host without background threads, with recorded actions."""
 
     def __init__(self) -> None:

@@ -71,16 +71,19 @@ class _Constructor(yaml.constructor.SafeConstructor):
     pass
 
 
-def _construct_float(loader: yaml.constructor.SafeConstructor, node: yaml.Node) -> Any:
+def _construct_float(loader: _Constructor, node: yaml.ScalarNode) -> Any:
     text = str(loader.construct_scalar(node)).replace("_", "")
     try:
         return Decimal(text)
     except InvalidOperation:
         # .inf and .nan are valid YAML floats but never valid facts or points.
-        return float(loader.construct_yaml_float(node))  # type: ignore[attr-defined]
+        return loader.construct_yaml_float(node)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Constructor.add_constructor(
+    "tag:yaml.org,2002:float",
+    _construct_float,  # type: ignore[type-var]
+)
 
 
 def _build(

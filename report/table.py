@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from fractions import Fraction
 
 from engine.result import Evaluation, UnitResult, round_half_up
-from engine.rulebook import Rulebook
+from engine.rulebook import GradeName, Rulebook
 
 
 def display_width(text: str) -> int:
@@ -33,7 +34,9 @@ def ranked(results: Sequence[UnitResult]) -> list[UnitResult]:
 def format_table(evaluation: Evaluation, rulebook: Rulebook) -> str:
     """Render the ranking table of an evaluation."""
     places = rulebook.parameters.display_places
-    names = {grade.grade: grade for grade in rulebook.parameters.grades}
+    names: dict[str, GradeName] = {
+        grade.grade: grade for grade in rulebook.parameters.grades
+    }
     names[rulebook.parameters.failing_grade.grade] = rulebook.parameters.failing_grade
     headers = [
         "#",
@@ -55,7 +58,7 @@ def format_table(evaluation: Evaluation, rulebook: Rulebook) -> str:
             position = 0
             previous_kind = result.kind
         position += 1
-        adjustment = sum((a.points for a in result.adjustments), start=0)
+        adjustment = sum((a.points for a in result.adjustments), Fraction(0))
         grade = names[result.grade]
         rows.append(
             [
