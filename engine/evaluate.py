@@ -55,7 +55,12 @@ class Engine:
         evaluation.errors.extend(
             UnitError(error.unit, error.message, error.file) for error in facts.errors
         )
-        kinds = {record.unit.id: record.unit.kind for record in facts.units}
+        # A unit that failed to read is still among the inputs (kind None), so
+        # that its schools are evaluated and not rejected for a missing county.
+        kinds: dict[str, UnitKind | None] = {
+            error.unit: None for error in facts.errors if error.unit is not None
+        }
+        kinds.update({record.unit.id: record.unit.kind for record in facts.units})
         fired: dict[str, _Fired] = {}
         # Schools first: a county's total needs its sampled schools' percents.
         ordered = sorted(
@@ -120,7 +125,10 @@ class Engine:
         return firings, dict(records), []
 
     def _evaluate_unit(
-        self, record: UnitRecord, kinds: dict[str, UnitKind], fired: dict[str, _Fired]
+        self,
+        record: UnitRecord,
+        kinds: dict[str, UnitKind | None],
+        fired: dict[str, _Fired],
     ) -> _Fired:
         rulebook = self.rulebook
         unit = record.unit

@@ -10,7 +10,7 @@ from facts.vocabulary import UnitKind
 
 
 def check_unit(
-    rulebook: Rulebook, record: UnitRecord, kinds: dict[str, UnitKind]
+    rulebook: Rulebook, record: UnitRecord, kinds: dict[str, UnitKind | None]
 ) -> list[str]:
     """Raise :class:`FactError` listing every problem; return warnings."""
     unit = record.unit
@@ -99,16 +99,24 @@ def check_unit(
             )
 
     if unit.kind is UnitKind.SCHOOL:
+        counties = [
+            key for key, kind in kinds.items() if kind is UnitKind.COUNTY_BUREAU
+        ]
         if unit.county is not None:
             county_kind = kinds.get(unit.county)
-            if county_kind is None:
+            if unit.county in kinds and county_kind is None:
+                warnings.append(
+                    f"county {unit.county} failed to read, so this school counts "
+                    "toward no county total"
+                )
+            elif county_kind is None:
                 problems.append(
                     record.error(
                         "the school's county is not among the inputs",
                         field="county",
                         value=unit.county,
                         expected="the id of a county bureau in the facts"
-                        f"{suggestion(unit.county, [k for k, v in kinds.items() if v is UnitKind.COUNTY_BUREAU])}",
+                        + suggestion(unit.county, counties),
                         location=("county",),
                     )
                 )
