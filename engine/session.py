@@ -124,6 +124,9 @@ class RuleSession:
             finally:
                 self.host._recorder = None
                 self.host.delete_state(ruleset.name, session_id)
+        if state is None and not recorder:
+            # durable-rules returns no state when no action ran: no rule fired.
+            return recorder
         _check_state(state, session_id)
         for _, matched in recorder:
             for fact in matched.values():
