@@ -13,7 +13,7 @@ from engine.checks import format_points
 from engine.compiler import CompiledRuleset, compile_rulebook
 from engine.errors import EngineError
 from engine.firings import interpret
-from engine.result import Evaluation, Firing, UnitError, UnitResult
+from engine.result import Evaluation, FactRecord, Firing, UnitError, UnitResult
 from engine.rulebook import Rulebook
 from engine.scoring import (
     combine_adjustments,
@@ -96,10 +96,12 @@ class Engine:
         )
         return evaluation
 
-    def fire(
-        self, record: UnitRecord
-    ) -> tuple[list[Firing], dict[str, object], list[str]]:
-        """Fire the rules on one unit; return firings, fact records and warnings."""
+    def fire(self, record: UnitRecord) -> tuple[list[Firing], dict[str, FactRecord]]:
+        """Fire the rules on one unit; return its firings and asserted facts.
+
+        Raises :class:`FactError` for input that only a rule can see to be
+        wrong, located at the unit's file and field.
+        """
         unit = record.unit
         ruleset = self.rulesets[unit.kind]
         asserted, records = unit_facts(unit, ruleset)
@@ -114,6 +116,7 @@ class Engine:
                     field=error.field,
                     value=error.value,
                     expected=error.expected,
+                    line=record.line(*_location(error.field)),
                 )
                 for error in errors
             ]
@@ -122,7 +125,7 @@ class Engine:
             raise FactError(
                 located[0].problem, file=record.file, unit=unit.id, parts=located
             )
-        return firings, dict(records), []
+        return firings, records
 
     def _evaluate_unit(
         self,
@@ -134,28 +137,7 @@ class Engine:
         unit = record.unit
         warnings = check_unit(rulebook, record, kinds)
         ruleset = self.rulesets[unit.kind]
-        asserted, records = unit_facts(unit, ruleset)
-        raw = self.session.fire(ruleset, asserted)
-        firings, errors = interpret(raw, ruleset, records)
-        if errors:
-            located = [
-                FactError(
-                    error.problem,
-                    file=record.file,
-                    unit=unit.id,
-                    field=error.field,
-                    value=error.value,
-                    expected=error.expected,
-                )
-                for error in errors
-            ]
-            raise (
-                located[0]
-                if len(located) == 1
-                else FactError(
-                    located[0].problem, file=record.file, unit=unit.id, parts=located
-                )
-            )
+        firings, records = self.fire(record)
 
         sheet = rulebook.sheet_for(unit.kind)
         sheet_score = score_sheet(rulebook, sheet, firings)
@@ -237,6 +219,17 @@ class Engine:
             self_scores=dict(unit.self_scores),
         )
         return _Fired(record, firings, result)
+
+
+def _location(field_path: str | None) -> tuple[str | int, ...]:
+    """Split ``incidents[0].deduct`` into ``("incidents", 0, "deduct")``."""
+    if not field_path:
+        return ()
+    steps: list[str | int] = []
+    for part in field_path.replace("]", "").replace("[", ".").split("."):
+        if part:
+            steps.append(int(part) if part.isdigit() else part)
+    return tuple(steps)
 
 
 def _missing_warnings(
