@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,12 +96,14 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
         else:
             facts = read_facts(sample_files(rulebook.folder))
     for warning in warnings:
-        logger.warning("%s", warning)
+        print(f"warning: {warning}", file=sys.stderr)
     return Inputs(rulebook, facts, errors, warnings)
 
 
 def configure_logging(verbose: bool) -> None:
+    # Unit errors and warnings reach the user through the command's own
+    # output, so the log shows only what went wrong beyond them by default.
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.INFO if verbose else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
