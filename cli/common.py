@@ -21,7 +21,7 @@ DEFAULT_RULEBOOK = "cangzhou-2020"
 
 @dataclass
 class Inputs:
-    """What a command evaluates: a rulebook (if it loaded) and the facts."""
+    """The rulebook (None if it failed to load) and the facts a command evaluates."""
 
     rulebook: Rulebook | None
     facts: FactSet

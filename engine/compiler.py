@@ -1,10 +1,11 @@
 """Compile a rulebook into durable-rules rulesets, one per unit kind.
 
-Every rule is generated from the rulebook's data: one generic rule serves all
-findings and one all exclusions by the inspector; each measure, applicability,
-adjustment and veto rule of the rulebook becomes one durable-rules rule.
-Rule actions only record what matched (see ``engine.session``); the meaning
-of each firing is read from the :class:`CompiledRule` beside it.
+Every rule is generated from the rulebook's data. One generic rule serves all
+findings and one serves all exclusions by the inspector. Each measure,
+applicability, adjustment and veto rule of the rulebook becomes one
+durable-rules rule. Rule actions only record what matched (see
+``engine.session``), and the meaning of each firing is read from the
+:class:`CompiledRule` beside it.
 
 Each asserted fact names its kind in the field ``fact`` (``kind`` is a field
 of recognitions). Numbers are compared inside the engine as integers: a value ``v`` is asserted
@@ -59,7 +60,7 @@ RuleRole = Literal[
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """What one generated durable-rules rule means."""
+    """The meaning of one generated durable-rules rule."""
 
     name: str
     rule_id: str

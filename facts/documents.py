@@ -1,9 +1,9 @@
 """Read YAML and JSON documents with exact numbers and source positions.
 
 Numbers with a fraction part are read from their decimal text as
-``decimal.Decimal`` (never through a binary float), and every mapping key and
-list entry keeps the line and column where it appeared, so that an error can
-point at the place in the file.
+``decimal.Decimal``, never through a binary float. Every mapping key and list
+entry keeps the line and column where it appeared, so that an error can point
+at the place in the file.
 """
 
 from __future__ import annotations

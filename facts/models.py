@@ -198,7 +198,7 @@ class Flags(_Fact):
 
 
 class Profile(_Fact):
-    """What a school has; an absent key leaves its items in."""
+    """The school's facilities; an absent key leaves its items in."""
 
     boarding: StrictBool | None = None
     canteen: StrictBool | None = None
@@ -287,7 +287,7 @@ class Unit(_Fact):
 
 
 class SampleRecord(_Fact):
-    """How the sampled schools of a facts file were drawn."""
+    """The audit record of how the sampled schools of a facts file were drawn."""
 
     seed: int
     roster: str = ""

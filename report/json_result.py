@@ -1,8 +1,8 @@
 """The machine-readable result document.
 
 Numbers are rounded once, half up, to the rulebook's display places and
-written as JSON numbers; every list is in a stable order, so that two runs on
-the same input give the same bytes.
+written as JSON numbers. Every list is in a stable order, so two runs on the
+same input give the same bytes.
 """
 
 from __future__ import annotations
