@@ -48,19 +48,21 @@ class Engine:
         self.rulesets: dict[UnitKind, CompiledRuleset] = compile_rulebook(rulebook)
         self.session = RuleSession(list(self.rulesets.values()))
 
-    def evaluate(self, facts: FactSet) -> Evaluation:
-        """Evaluate every unit of ``facts``; one bad unit never stops the others."""
+    def evaluate(
+        self, facts: FactSet, kinds: dict[str, UnitKind | None] | None = None
+    ) -> Evaluation:
+        """Evaluate every unit of ``facts``; one bad unit never stops the others.
+
+        ``kinds`` gives the kind of every unit of the run when ``facts`` holds
+        only a part of it (a county and its schools, in a batch worker).
+        """
         started = time.perf_counter()
         evaluation = Evaluation(self.rulebook.id, self.rulebook.content_hash)
         evaluation.errors.extend(
             UnitError(error.unit, error.message, error.file) for error in facts.errors
         )
-        # A unit that failed to read is still among the inputs (kind None), so
-        # that its schools are evaluated and not rejected for a missing county.
-        kinds: dict[str, UnitKind | None] = {
-            error.unit: None for error in facts.errors if error.unit is not None
-        }
-        kinds.update({record.unit.id: record.unit.kind for record in facts.units})
+        if kinds is None:
+            kinds = unit_kinds(facts)
         fired: dict[str, _Fired] = {}
         # Schools first: a county's total needs its sampled schools' percents.
         ordered = sorted(
@@ -219,6 +221,17 @@ class Engine:
             self_scores=dict(unit.self_scores),
         )
         return _Fired(record, firings, result)
+
+
+def unit_kinds(facts: FactSet) -> dict[str, UnitKind | None]:
+    """Map every unit id of ``facts`` to its kind, for the county checks."""
+    # A unit that failed to read is still among the inputs (kind None), so
+    # that its schools are evaluated and not rejected for a missing county.
+    kinds: dict[str, UnitKind | None] = {
+        error.unit: None for error in facts.errors if error.unit is not None
+    }
+    kinds.update({record.unit.id: record.unit.kind for record in facts.units})
+    return kinds
 
 
 def _location(field_path: str | None) -> tuple[str | int, ...]:

@@ -99,9 +99,6 @@ def check_unit(
             )
 
     if unit.kind is UnitKind.SCHOOL:
-        counties = [
-            key for key, kind in kinds.items() if kind is UnitKind.COUNTY_BUREAU
-        ]
         if unit.county is not None:
             county_kind = kinds.get(unit.county)
             if unit.county in kinds and county_kind is None:
@@ -116,7 +113,7 @@ def check_unit(
                         field="county",
                         value=unit.county,
                         expected="the id of a county bureau in the facts"
-                        + suggestion(unit.county, counties),
+                        + suggestion(unit.county, _county_ids(kinds)),
                         location=("county",),
                     )
                 )
@@ -140,3 +137,9 @@ def check_unit(
             problems[0].problem, file=record.file, unit=unit.id, parts=problems
         )
     return warnings
+
+
+def _county_ids(kinds: dict[str, UnitKind | None]) -> list[str]:
+    # Listed only for an error message: building it for every school would
+    # cost time in proportion to the number of units, per school.
+    return [key for key, kind in kinds.items() if kind is UnitKind.COUNTY_BUREAU]
