@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Literal
 
-from engine.errors import RulebookError
-from engine.rulebook import Condition, ParamRef, Rulebook
+from engine.conditions import can_match_same_fact, empty_field, full_domain
+from engine.errors import RulebookError, RulebookErrors
+from engine.rulebook import Condition, ParamRef, Rulebook, load_rulebook_folder
 from facts.errors import suggestion
 from facts.vocabulary import EVENT_FIELDS, MEASURES, NAMED_FACTS, MeasureType, UnitKind
 
@@ -89,6 +91,8 @@ def check_rulebook(rulebook: Rulebook) -> list[CheckFinding]:
     _check_adjustments(checker)
     _check_vetoes(checker)
     _check_parameters(checker)
+    _check_reachability(checker)
+    _check_overlaps(checker)
     return sorted(checker.findings, key=lambda finding: not finding.is_error)
 
 
@@ -583,3 +587,179 @@ def _value_problem(value: Any, expected: Any, operator: str) -> str | None:
     if (Fraction(value) * 10**SCALE_DIGITS).denominator != 1:
         return f"has more than {SCALE_DIGITS} decimal places"
     return None
+
+
+def _dead_reason(checker: _Checker, condition: Condition) -> str | None:
+    """Explain why no fact can ever match ``condition``, or return None."""
+    found = empty_field(condition, checker.rulebook.parameters.thresholds)
+    if found is None:
+        return None
+    field_name, _ = found
+    test = dict(condition.tests())[field_name]
+    if test.in_ is not None and not test.in_:
+        return f"the 'in' list of {condition.fact}.{field_name} is empty"
+    domain = full_domain(condition, field_name)
+    accepted = domain.describe() if domain is not None else "no value"
+    tests = ", ".join(
+        f"{operator} {_operand_text(operand)}" for operator, operand in test.operators()
+    )
+    return (
+        f"no value of {condition.fact}.{field_name} passes {tests} "
+        f"(the field takes {accepted})"
+    )
+
+
+def _operand_text(operand: Any) -> str:
+    if isinstance(operand, (list, tuple)):
+        return "[" + ", ".join(_operand_text(value) for value in operand) + "]"
+    if isinstance(operand, ParamRef):
+        return f"{{param: {operand.param}}}"
+    if isinstance(operand, bool):
+        return str(operand).lower()
+    if isinstance(operand, Fraction):
+        return format_points(operand)
+    return str(operand)
+
+
+def _check_reachability(checker: _Checker) -> None:
+    """Warn about rules that can never fire; fail outcomes that nothing triggers."""
+    model = checker.rulebook.model
+    for i, rule in enumerate(model.applicability):
+        reason = _dead_reason(checker, rule.when)
+        if reason:
+            checker.warning(
+                f"applicability rule {rule.id} can never fire: {reason}",
+                "applicability",
+                (i, "when"),
+                rule.id,
+            )
+        if not rule.excludes:
+            checker.warning(
+                f"applicability rule {rule.id} excludes no item; list the item "
+                "codes it leaves out under excludes",
+                "applicability",
+                (i, "excludes"),
+                rule.id,
+            )
+    for a, adjustment in enumerate(model.adjustments):
+        live = 0
+        for r, adjustment_rule in enumerate(adjustment.rules):
+            reason = _dead_reason(checker, adjustment_rule.when)
+            if reason:
+                checker.warning(
+                    f"adjustment rule {adjustment_rule.id} can never fire: {reason}",
+                    "adjustments",
+                    (a, "rules", r, "when"),
+                    adjustment_rule.id,
+                )
+            elif adjustment_rule.reject is None:
+                live += 1
+        if adjustment.rules and live == 0:
+            checker.error(
+                f"adjustment {adjustment.code} has no rule that can trigger it: "
+                "every rule either rejects its fact or can never fire",
+                "adjustments",
+                (a, "rules"),
+                adjustment.code,
+            )
+        if not adjustment.unit_kinds:
+            checker.error(
+                f"adjustment {adjustment.code} applies to no unit kind; list "
+                "county_bureau or school under unit_kinds",
+                "adjustments",
+                (a, "unit_kinds"),
+                adjustment.code,
+            )
+    for v, veto in enumerate(model.vetoes):
+        live = 0
+        for r, veto_rule in enumerate(veto.rules):
+            reason = _dead_reason(checker, veto_rule.when)
+            if reason:
+                checker.warning(
+                    f"veto rule {veto_rule.id} can never fire: {reason}",
+                    "vetoes",
+                    (v, "rules", r, "when"),
+                    veto_rule.id,
+                )
+            else:
+                live += 1
+        if veto.rules and live == 0:
+            checker.error(
+                f"veto {veto.code} has no rule that can trigger it: every rule "
+                "can never fire",
+                "vetoes",
+                (v, "rules"),
+                veto.code,
+            )
+        if not veto.unit_kinds:
+            checker.error(
+                f"veto {veto.code} applies to no unit kind; list county_bureau "
+                "or school under unit_kinds",
+                "vetoes",
+                (v, "unit_kinds"),
+                veto.code,
+            )
+
+
+def _check_overlaps(checker: _Checker) -> None:
+    """Warn where two rules would count the same fact twice."""
+    model = checker.rulebook.model
+    thresholds = model.parameters.thresholds
+    for a, adjustment in enumerate(model.adjustments):
+        scoring = [
+            (r, rule)
+            for r, rule in enumerate(adjustment.rules)
+            if rule.points is not None or rule.points_from is not None
+        ]
+        for index, (r, rule) in enumerate(scoring):
+            for _, other in scoring[:index]:
+                # Under strongest_per_group, rules of one group never add up.
+                if (
+                    adjustment.combine == "strongest_per_group"
+                    and rule.group == other.group
+                ):
+                    continue
+                if can_match_same_fact(other.when, rule.when, thresholds):
+                    checker.warning(
+                        f"rules {other.id} and {rule.id} of {adjustment.code} "
+                        "can both match one fact, so its points would count "
+                        "twice; make their conditions exclusive (for example "
+                        "between bands that do not share a value)",
+                        "adjustments",
+                        (a, "rules", r, "when"),
+                        rule.id,
+                    )
+    seen: dict[tuple[str, str], str] = {}
+    for m, measure in enumerate(model.measures):
+        key = (measure.code, measure.measure)
+        if key in seen:
+            checker.warning(
+                f"measure rules {seen[key]} and {measure.id} both score "
+                f"{measure.measure} on {measure.code}, so a shortfall would "
+                "count twice",
+                "measures",
+                (m, "measure"),
+                measure.id,
+            )
+        seen.setdefault(key, measure.id)
+
+
+def check_rulebook_folder(folder: Path) -> tuple[Rulebook | None, list[CheckFinding]]:
+    """Load the rulebook in ``folder`` and return it with every finding.
+
+    The rulebook is None when an error made it unusable; the findings then
+    hold those errors, located where the loader found them.
+    """
+    try:
+        rulebook = load_rulebook_folder(folder)
+    except RulebookErrors as failure:
+        return None, [_finding_of(error) for error in failure.errors]
+    except RulebookError as error:
+        return None, [_finding_of(error)]
+    return rulebook, check_rulebook(rulebook)
+
+
+def _finding_of(error: RulebookError) -> CheckFinding:
+    return CheckFinding(
+        "error", error.problem, error.file, error.line, error.column, error.code
+    )
