@@ -15,7 +15,10 @@ durable-rules 2.0.28 has traps that fail silently; each has a guard here:
 * the default host starts timer threads that run actions on another thread:
   :class:`RuleHost` starts none, and a lock serialises use of the host;
 * at most 1,024 live sessions per ruleset: ``delete_state`` runs after every
-  unit, whatever happened.
+  unit, whatever happened;
+* ``delete_state`` on a session in which no action ran aborts the process
+  (double free), and such an assert returns no state to check: every unit
+  also asserts an end fact whose rule always fires and records nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ FNV_OFFSET_BASIS = 0x811C9DC5
 FNV_PRIME = 16777619
 
 RawFiring = tuple[str, dict[str, dict[str, Any]]]
+
+# The fact kind, fact id and rule name of the end fact asserted with every unit.
+END_FACT = "__end_of_unit__"
+END_FACT_ID = "end"
+END_RULE = "__end_of_unit__"
 
 
 def fnv1a_32(text: str) -> int:
@@ -64,6 +72,9 @@ class RuleHost(Host):
         """Start no timer threads: every action runs in the asserting thread."""
 
     def get_action(self, action_name: str) -> Callable[[Any], None]:
+        if action_name == END_RULE:
+            return _ignore
+
         def record(closure: Any) -> None:
             if self._recorder is None:
                 raise EngineError(f"rule {action_name} fired outside an evaluation")
@@ -71,6 +82,10 @@ class RuleHost(Host):
             self._recorder.append((action_name, closure._m))
 
         return record
+
+
+def _ignore(closure: Any) -> None:
+    """Run the end rule's action, which records nothing."""
 
 
 @dataclass
@@ -93,6 +108,8 @@ class RuleSession:
         definitions = {
             ruleset.name: copy.deepcopy(ruleset.definition) for ruleset in rulesets
         }
+        for definition in definitions.values():
+            definition[END_RULE] = {"all": [{"m": {"fact": END_FACT}}], "run": END_RULE}
         try:
             # register_rulesets removes "run" from the dict it is given.
             self.host.register_rulesets(definitions)
@@ -106,11 +123,12 @@ class RuleSession:
         self, ruleset: CompiledRuleset, facts: list[dict[str, Any]]
     ) -> list[RawFiring]:
         """Assert ``facts`` as one new session and return the recorded firings."""
-        _check_distinct_ids(facts)
+        end = {"id": END_FACT_ID, "fact": END_FACT}
+        _check_distinct_ids([*facts, end])
         with self.lock:
             self._counter += 1
             session_id = f"s{self._counter}"
-            asserted = [{**fact, "sid": session_id} for fact in facts]
+            asserted = [{**fact, "sid": session_id} for fact in [*facts, end]]
             recorder: list[RawFiring] = []
             self.host._recorder = recorder
             try:
@@ -124,9 +142,6 @@ class RuleSession:
             finally:
                 self.host._recorder = None
                 self.host.delete_state(ruleset.name, session_id)
-        if state is None and not recorder:
-            # durable-rules returns no state when no action ran: no rule fired.
-            return recorder
         _check_state(state, session_id)
         for _, matched in recorder:
             for fact in matched.values():
