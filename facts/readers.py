@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,9 @@ def _fact_errors(
         field_path = _field_path(location)
         line = _line(document, (*prefix, *location))
         value = detail.get("input")
+        if isinstance(value, Decimal):
+            # Show the number as written in the file, not as Decimal('0.3').
+            value = str(value)
         kind = detail["type"]
         if kind == "extra_forbidden":
             name = str(location[-1])
@@ -261,6 +265,10 @@ def _expected(detail: Any) -> str:
         if message.startswith(prefix):
             message = message[len(prefix) :]
     message = message[0].lower() + message[1:] if message else message
+    message = message.removeprefix("input should be ")
+    if message.startswith(("greater than", "less than")):
+        # pydantic names only the bound: "greater than or equal to 0".
+        message = f"a number {message}"
     return message.removeprefix("expected ")
 
 
