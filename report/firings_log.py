@@ -1,0 +1,104 @@
+"""The firings log: every unit's recorded firings and facts, one JSON line each.
+
+A stored run can be explained from this log without evaluating again:
+each line holds the unit id, every firing (rule, effect, code, matched
+facts, points) and every fact asserted, with numbers as exact text
+(``"3.5"``, ``"1/3"``) that ``fractions.Fraction`` reads back unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from engine.result import FactRecord, Firing, UnitResult
+
+
+def exact_text(value: Fraction) -> str:
+    """Write an exact number as decimal text when it has one, else as p/q.
+
+    >>> exact_text(Fraction(7, 2)), exact_text(Fraction(1, 3)), exact_text(Fraction(5))
+    ('3.5', '1/3', '5')
+    """
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    if value.denominator == 1:
+        return str(value.numerator)
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    scaled = value * 10**places
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def plain(value: Any) -> Any:
+    """Turn a fact's field value into JSON: exact text for numbers."""
+    if isinstance(value, Fraction):
+        return exact_text(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def firing_entry(firing: Firing) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "rule": firing.rule,
+        "effect": firing.effect,
+        "code": firing.code,
+        "facts": list(firing.facts),
+        "points": None if firing.points is None else exact_text(firing.points),
+    }
+    if firing.excludes:
+        entry["excludes"] = list(firing.excludes)
+    if firing.group is not None:
+        entry["group"] = firing.group
+    if firing.detail:
+        entry["detail"] = firing.detail
+    return entry
+
+
+def fact_entry(record: FactRecord) -> dict[str, Any]:
+    return {
+        "key": record.key,
+        "kind": record.kind,
+        "id": record.id,
+        "field": record.field_path,
+        "values": {name: plain(value) for name, value in record.fields.items()},
+    }
+
+
+def firings_line(result: UnitResult) -> str:
+    """Return the unit's log line (no newline), keys in a fixed order."""
+    entry = {
+        "unit": result.unit,
+        "kind": result.kind,
+        "earned": exact_text(result.earned),
+        "maximum": exact_text(result.maximum),
+        "sheet_percent": exact_text(result.sheet_percent),
+        "adjusted": None if result.adjusted is None else exact_text(result.adjusted),
+        "total": exact_text(result.total),
+        "firings": [firing_entry(firing) for firing in result.firings],
+        "facts": [fact_entry(record) for record in result.facts.values()],
+    }
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_firings_log(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield each unit's entry of a firings log, numbers still as text."""
+    with path.open(encoding="utf-8") as stream:
+        for line in stream:
+            if line.strip():
+                yield json.loads(line)

@@ -1,0 +1,165 @@
+"""Compact, picklable summaries of unit results for the batch writers.
+
+A batch worker turns each :class:`UnitResult` into a :class:`UnitSummary`:
+the figures the tables show (rounded once), the unit's JSON result text and
+its line of the firings log. Only summaries travel back to the main
+process, which writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from engine.result import UnitResult, round_half_up
+from engine.rulebook import Rulebook
+from report.firings_log import firings_line
+from report.json_result import unit_document
+
+# Indent of one entry of "results" in the result document.
+RESULT_INDENT = "    "
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    number: int
+    title: str
+    earned: Decimal
+    maximum: Decimal
+
+
+@dataclass(frozen=True)
+class SelfScoreRow:
+    """A unit's own score (自评) on one item beside the assessed score."""
+
+    code: str
+    self_score: Decimal
+    assessed: Decimal | None
+    maximum: Decimal
+    gap: Decimal | None
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    """What the batch tables need of one unit, rounded for display."""
+
+    unit: str
+    name: str
+    kind: str
+    county: str | None
+    level: str | None
+    sampled: bool
+    categories: tuple[CategorySummary, ...]
+    earned: Decimal
+    maximum: Decimal
+    sheet_percent: Decimal
+    adjustments: tuple[tuple[str, Decimal], ...]
+    adjusted: Decimal | None
+    schools_mean: Decimal | None
+    total: Decimal
+    vetoes: tuple[str, ...]
+    grade: str
+    warnings: tuple[str, ...]
+    self_scores: tuple[SelfScoreRow, ...]
+    document: str
+    firings: str
+
+    @property
+    def vetoed(self) -> bool:
+        return bool(self.vetoes)
+
+
+def summarize(result: UnitResult, rulebook: Rulebook) -> UnitSummary:
+    """Summarize one result: rounded figures, JSON text and firings line."""
+    places = rulebook.parameters.display_places
+
+    def rounded(value: Fraction) -> Decimal:
+        return round_half_up(value, places)
+
+    document = json.dumps(
+        unit_document(result, places), ensure_ascii=False, indent=2
+    ).replace("\n", "\n" + RESULT_INDENT)
+    return UnitSummary(
+        unit=result.unit,
+        name=result.name,
+        kind=result.kind,
+        county=result.county,
+        level=result.level,
+        sampled=result.sampled,
+        categories=tuple(
+            CategorySummary(
+                category.number,
+                category.title,
+                rounded(category.earned),
+                rounded(category.maximum),
+            )
+            for category in result.categories
+        ),
+        earned=rounded(result.earned),
+        maximum=rounded(result.maximum),
+        sheet_percent=rounded(result.sheet_percent),
+        adjustments=tuple(
+            (adjustment.code, rounded(adjustment.points))
+            for adjustment in result.adjustments
+        ),
+        adjusted=None if result.adjusted is None else rounded(result.adjusted),
+        schools_mean=(
+            None if result.schools_mean is None else rounded(result.schools_mean)
+        ),
+        total=rounded(result.total),
+        vetoes=tuple(sorted(result.vetoes)),
+        grade=result.grade,
+        warnings=tuple(result.warnings),
+        self_scores=self_score_rows(result, rulebook),
+        document=RESULT_INDENT + document,
+        firings=firings_line(result),
+    )
+
+
+def self_score_rows(result: UnitResult, rulebook: Rulebook) -> tuple[SelfScoreRow, ...]:
+    """Compare each self score with the assessed points, in sheet order.
+
+    An item is flagged when the self score exceeds the assessed points by
+    more than the rulebook's ``self_score_margin``; an item left out as not
+    applicable has no assessed points and is never flagged.
+    """
+    if not result.self_scores:
+        return ()
+    places = rulebook.parameters.display_places
+    margin = rulebook.parameters.self_score_margin
+    order = {code: position for position, code in enumerate(rulebook.codes)}
+    rows = []
+    for code in sorted(result.self_scores, key=lambda code: order.get(code, -1)):
+        own = result.self_scores[code]
+        assessed = result.items.get(code)
+        gap = None if assessed is None else own - assessed
+        rows.append(
+            SelfScoreRow(
+                code=code,
+                self_score=round_half_up(own, places),
+                assessed=None if assessed is None else round_half_up(assessed, places),
+                maximum=round_half_up(rulebook.codes[code].points, places),
+                gap=None if gap is None else round_half_up(gap, places),
+                flagged=gap is not None and gap > margin,
+            )
+        )
+    return tuple(rows)
+
+
+def results_json_text(head: dict[str, object], summaries: list[UnitSummary]) -> str:
+    """Assemble the result document from ``head`` and each unit's JSON text.
+
+    ``head`` is a result document whose ``results`` list is empty; the text
+    is byte for byte what ``report.json_result.dumps`` writes for the whole
+    document, without encoding every unit again in this process.
+    """
+    text = json.dumps(head, ensure_ascii=False, indent=2) + "\n"
+    if not summaries:
+        return text
+    body = ",\n".join(summary.document for summary in summaries)
+    # The empty list is the first '"results": []' in the text, because the
+    # keys before it hold strings, whose quotes JSON escapes.
+    return text.replace('"results": []', '"results": [\n' + body + "\n  ]", 1)
