@@ -8,8 +8,10 @@ from pathlib import Path
 
 from engine.casefile import case_files, format_report, run_case_files
 from engine.checks import CheckFinding, check_rulebook_folder
+from engine.edition import copy_rulebook
 from engine.errors import RulebookError
 from engine.library import resolve_rulebook
+from engine.rulebook import load_rulebook_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -50,6 +52,28 @@ def register(commands: argparse._SubParsersAction) -> None:
         "coverage is then reported but not required",
     )
     test.set_defaults(run=run_test)
+
+    new = subcommands.add_parser(
+        "new",
+        help="start a new rulebook as an editable copy of another",
+        description="Copy a rulebook's rule files and test cases into a new "
+        "folder, set its id and derives_from, and leave its samples behind.",
+    )
+    new.add_argument("id", metavar="ID", help="id of the new rulebook")
+    new.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="OTHER",
+        help="id or folder of the rulebook to copy",
+    )
+    new.add_argument(
+        "--into",
+        type=Path,
+        metavar="DIR",
+        help="folder to create ID in; default: the folder that holds OTHER",
+    )
+    new.set_defaults(run=run_new)
 
 
 def _folder(argument: str) -> Path | None:
@@ -100,3 +124,21 @@ def run_test(args: argparse.Namespace) -> int:
     report = run_case_files(rulebook, paths, require_coverage=not args.cases)
     sys.stdout.write(format_report(report))
     return 0 if report.passed else 1
+
+
+def run_new(args: argparse.Namespace) -> int:
+    folder = _folder(args.source)
+    if folder is None:
+        return 1
+    try:
+        source = load_rulebook_folder(folder)
+        target = copy_rulebook(source, args.id, args.into or folder.parent)
+    except RulebookError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    print(f"created rulebook {args.id} in {target} (derives from {source.id})")
+    print(
+        f"next: edit its YAML files, then run `xiaoan rules check {target}` "
+        f"and `xiaoan rules test {target}`"
+    )
+    return 0
