@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import batch_command, evaluate_command, rules_command
+from cli import batch_command, evaluate_command, rules_command, why_command
 from cli.common import configure_logging
 
-COMMANDS = [evaluate_command, rules_command, batch_command]
+COMMANDS = [evaluate_command, rules_command, batch_command, why_command]
 
 
 def build_parser() -> argparse.ArgumentParser:
