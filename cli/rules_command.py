@@ -6,12 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli.common import sample_files
 from engine.casefile import case_files, format_report, run_case_files
 from engine.checks import CheckFinding, check_rulebook_folder
+from engine.diff import format_outcome, format_rule_changes, outcome_diff, rule_changes
 from engine.edition import copy_rulebook
 from engine.errors import RulebookError
 from engine.library import resolve_rulebook
 from engine.rulebook import load_rulebook_folder
+from engine.schema import schema_text, write_atomically
+from facts.readers import read_facts
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -74,6 +78,46 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="folder to create ID in; default: the folder that holds OTHER",
     )
     new.set_defaults(run=run_new)
+
+    diff = subcommands.add_parser(
+        "diff",
+        help="show what changed between two rulebooks and what it does to units",
+        description="List the changes from OLD to NEW item by item, rule by "
+        "rule and parameter by parameter, then evaluate the facts under both "
+        "and show how many units move from each grade to each grade, and the "
+        "units whose total or grade changes, largest change first.",
+    )
+    diff.add_argument("old", metavar="OLD", help="id or folder of the old rulebook")
+    diff.add_argument("new", metavar="NEW", help="id or folder of the new rulebook")
+    diff.add_argument(
+        "facts",
+        nargs="*",
+        type=Path,
+        metavar="FACTS",
+        help="facts files to evaluate under both; default: OLD's bundled sample",
+    )
+    diff.add_argument(
+        "--top",
+        type=int,
+        metavar="N",
+        help="list only the N units with the largest change (default: all)",
+    )
+    diff.set_defaults(run=run_diff)
+
+    schema = subcommands.add_parser(
+        "schema",
+        help="write the JSON Schema of the rulebook files",
+        description="Write the JSON Schema generated from the rulebook model, "
+        "for editors that validate YAML as it is typed.",
+    )
+    schema.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="file to write (replaced atomically); default: standard output",
+    )
+    schema.set_defaults(run=run_schema)
 
 
 def _folder(argument: str) -> Path | None:
@@ -141,4 +185,47 @@ def run_new(args: argparse.Namespace) -> int:
         f"next: edit its YAML files, then run `xiaoan rules check {target}` "
         f"and `xiaoan rules test {target}`"
     )
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    if args.top is not None and args.top < 0:
+        print("error: --top must be 0 or more", file=sys.stderr)
+        return 2
+    old_folder = _folder(args.old)
+    new_folder = _folder(args.new)
+    if old_folder is None or new_folder is None:
+        return 1
+    try:
+        old = load_rulebook_folder(old_folder)
+        new = load_rulebook_folder(new_folder)
+    except RulebookError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    sys.stdout.write(format_rule_changes(old, new, rule_changes(old, new)))
+
+    paths = list(args.facts) or sample_files(old_folder)
+    if not paths:
+        print(
+            f"error: rulebook {old.id} has no bundled sample; name the facts "
+            "files to compare grades",
+            file=sys.stderr,
+        )
+        return 1
+    facts = read_facts(paths)
+    for fact_error in facts.errors:
+        print(f"error (input): {fact_error.message}", file=sys.stderr)
+    outcome = outcome_diff(old, new, facts)
+    sys.stdout.write("\n")
+    sys.stdout.write(format_outcome(old, new, outcome, args.top))
+    return 1 if facts.errors else 0
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    text = schema_text()
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    write_atomically(args.output, text)
+    print(f"wrote {args.output}", file=sys.stderr)
     return 0
