@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StrictBool,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -254,6 +255,19 @@ class Unit(_Fact):
             raise ValueError("expected an id without surrounding spaces or line breaks")
         return value
 
+    @field_validator("incidents", "petitions", "recognitions", "convictions", "hazards")
+    @classmethod
+    def _unique_ids(cls, entries: list[Any], info: ValidationInfo) -> list[Any]:
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            if entry.id in seen:
+                raise ValueError(
+                    f"duplicate id {entry.id!r} at {info.field_name}[{index}]; "
+                    "ids must be unique within the unit"
+                )
+            seen.add(entry.id)
+        return entries
+
     @model_validator(mode="after")
     def _consistent(self) -> Unit:
         if self.kind is UnitKind.COUNTY_BUREAU:
@@ -265,21 +279,6 @@ class Unit(_Fact):
                 raise ValueError(
                     "a county bureau has no school level; remove the level field"
                 )
-        for name in (
-            "incidents",
-            "petitions",
-            "recognitions",
-            "convictions",
-            "hazards",
-        ):
-            seen: set[str] = set()
-            for entry in getattr(self, name):
-                if entry.id in seen:
-                    raise ValueError(
-                        f"duplicate id {entry.id!r} in {name}; ids must be "
-                        "unique within the unit"
-                    )
-                seen.add(entry.id)
         for score in self.self_scores.values():
             if score < 0:
                 raise ValueError("self scores must not be negative")

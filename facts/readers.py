@@ -241,13 +241,18 @@ def _fact_errors(
                 )
             )
         else:
-            expected = _expected(detail)
+            problem = "invalid value"
+            expected: str | None = _expected(detail)
+            stated = str(detail["msg"]).removeprefix("Value error, ")
+            if kind == "value_error" and not stated.startswith("expected "):
+                # The validator's message states the problem, not what is expected.
+                problem, expected = stated, None
             found.append(
                 FactError(
-                    "invalid value",
+                    problem,
                     file=path,
                     unit=unit_id,
-                    field=field_path,
+                    field=field_path or None,
                     line=line,
                     value=value if not isinstance(value, (dict, list)) else None,
                     expected=expected,
