@@ -126,6 +126,13 @@ BAD_UNITS: list[tuple[str, str, str, str, list[str]]] = [
         ["greater than or equal to 0"],
     ),
     (
+        "duplicate_event_id",
+        "bad-school",
+        "incidents",
+        "",
+        ["duplicate id 'I1' at incidents[1]", "unique within the unit"],
+    ),
+    (
         "county_incident_missing_deduct",
         "bad-county",
         "incidents[0].deduct",
@@ -359,3 +366,12 @@ def test_rate_forms_agree(evaluate: Evaluator, value: Any) -> None:
     result = evaluate.county(measures={"staff_safety_exam_participation_rate": value})
     # 4 × 0.58125 = 2.325
     assert result.items["C10"] == Fraction(93, 40)
+
+
+def test_unit_level_problem_stated(evaluate: Evaluator, make: UnitFacts) -> None:
+    """A check across fields states the problem, not an 'expected' clause."""
+    evaluation = evaluate.run(make.county(county="other"))
+    assert len(evaluation.errors) == 1
+    message = evaluation.errors[0].message
+    assert "unit county-a: a county bureau cannot belong to a county" in message
+    assert "expected" not in message

@@ -8,14 +8,18 @@ Every unit starts from the good units of ``conftest``: a county scores
 
 from __future__ import annotations
 
+import shutil
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from engine.evaluate import Engine
 from engine.result import AdjustmentResult, UnitResult, round_half_up
-from engine.rulebook import Rulebook
+from engine.rulebook import Rulebook, bundled_rules_folder, load_rulebook_folder
+from facts.readers import facts_from_data
 from facts.vocabulary import UnitKind
 from report.json_result import unit_document
 
@@ -888,3 +892,84 @@ def test_school_events_ignored_but_warning_vetoes(evaluate: Evaluator) -> None:
     assert "petition P1 ignored" in ignored
     assert "conviction K1 ignored" in ignored
     assert "R2" not in ignored
+
+
+# --- sampling ---------------------------------------------------------------------
+
+
+def test_sampled_city_school_warns(evaluate: Evaluator) -> None:
+    result = evaluate.school(sampled=True)
+    assert result.total == 100
+    assert len(result.warnings) == 1
+    assert "sampled is ignored" in result.warnings[0]
+
+
+def test_more_sampled_schools_warn(evaluate: Evaluator, make: UnitFacts) -> None:
+    schools = make.sampled_schools("county-a", 6)
+    schools[5]["level"] = "special"
+    result = evaluate.county(schools=schools)
+    assert len(result.schools) == 6
+    assert len(result.warnings) == 1
+    assert "6 sampled schools" in result.warnings[0]
+
+
+def test_sampled_levels_shared_warn(evaluate: Evaluator, make: UnitFacts) -> None:
+    schools = make.sampled_schools("county-a")
+    schools[1]["level"] = schools[0]["level"]
+    result = evaluate.county(schools=schools)
+    assert len(result.warnings) == 1
+    assert "share a level" in result.warnings[0]
+    assert schools[0]["level"] in result.warnings[0]
+
+
+def test_no_sampled_school_is_error(evaluate: Evaluator, make: UnitFacts) -> None:
+    unsampled = make.school("county-a-s1", county="county-a")
+    evaluation = evaluate.run(make.county(), unsampled)
+    assert [result.unit for result in evaluation.results] == ["county-a-s1"]
+    assert len(evaluation.errors) == 1
+    assert evaluation.errors[0].unit == "county-a"
+    assert "no sampled school" in evaluation.errors[0].message
+
+
+def test_failed_sampled_school_left_out(evaluate: Evaluator, make: UnitFacts) -> None:
+    schools = make.sampled_schools("county-a")
+    schools[0]["findings"] = [{"item": "S9.9", "deduct": 1}]
+    schools[1]["findings"] = [{"item": "S1.4", "deduct": 3}]
+    evaluation = evaluate.run(make.county(), *schools)
+    assert [error.unit for error in evaluation.errors] == ["county-a-s1"]
+    county = next(r for r in evaluation.results if r.unit == "county-a")
+    assert [share.unit for share in county.schools] == [
+        "county-a-s2",
+        "county-a-s3",
+        "county-a-s4",
+        "county-a-s5",
+    ]
+    # mean (98 + 3 × 100) ÷ 4 = 99.5; 0.6 × 100 + 0.4 × 99.5 = 99.8
+    assert county.schools_mean == Fraction(199, 2)
+    assert county.total == Fraction(499, 5)
+    assert any("only 4 sampled schools" in w for w in county.warnings)
+
+
+def test_vetoed_school_counts_zero_parameter(tmp_path: Path, make: UnitFacts) -> None:
+    """With vetoed_sampled_school: zero, a vetoed sampled school counts 0."""
+    folder = tmp_path / "zero-rulebook"
+    shutil.copytree(bundled_rules_folder() / "cangzhou-2020", folder)
+    parameters = folder / "parameters.yaml"
+    text = parameters.read_text("utf-8")
+    assert text.count("vetoed_sampled_school: as_scored") == 1
+    parameters.write_text(
+        text.replace("vetoed_sampled_school: as_scored", "vetoed_sampled_school: zero"),
+        "utf-8",
+    )
+    engine = Engine(load_rulebook_folder(folder))
+    schools = make.sampled_schools("county-a")
+    schools[0]["flags"]["assessment_fraud"] = True
+    data = {"units": [make.county(), *schools]}
+    evaluation = engine.evaluate(facts_from_data(data, Path("zero.yaml")))
+    county = next(r for r in evaluation.results if r.unit == "county-a")
+    share = next(s for s in county.schools if s.unit == "county-a-s1")
+    assert share.percent == 100
+    assert share.counted == 0
+    # mean (0 + 4 × 100) ÷ 5 = 80; 0.6 × 100 + 0.4 × 80 = 92
+    assert county.schools_mean == 80
+    assert county.total == 92
