@@ -87,7 +87,7 @@ def test_unmatched_fact_does_not_raise(evaluate: Evaluator) -> None:
 
 
 def test_catch_all_rule_needed(rulebook: Rulebook, make: UnitFacts) -> None:
-    """Without the catch-all rule, durable-rules raises on the same facts."""
+    """Without the catch-all rule, the same batch raises and no action runs."""
     ruleset = compile_rulebook(rulebook)[UnitKind.SCHOOL]
     definition = copy.deepcopy(ruleset.definition)
     catch_all = [
@@ -96,12 +96,16 @@ def test_catch_all_rule_needed(rulebook: Rulebook, make: UnitFacts) -> None:
     assert len(catch_all) == 1
     del definition[catch_all[0]]
     host = bare_host(definition, "without-catch-all")
+    recorder: list[Any] = []
+    host._recorder = recorder
 
-    facts, _ = unit_facts(school_unit(make), ruleset)
-    profile = [fact for fact in facts if fact["fact"] == "profile"]
-    assert profile
+    unit = school_unit(make, findings=[{"item": "S1.1", "deduct": 1}])
+    facts, _ = unit_facts(unit, ruleset)
+    assert any(fact["fact"] == "profile" for fact in facts)
     with pytest.raises(MessageNotHandledException):
-        host.assert_facts("without-catch-all", [{**profile[0], "sid": "s1"}])
+        host.assert_facts("without-catch-all", [{**f, "sid": "s1"} for f in facts])
+    # The finding's rule matched, but its action never ran.
+    assert recorder == []
 
 
 # --- the same fact content twice --------------------------------------------------

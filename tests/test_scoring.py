@@ -377,7 +377,16 @@ def test_v2_national_warning_at_county(evaluate: Evaluator) -> None:
 @pytest.mark.parametrize("kind", ["county", "school"])
 @pytest.mark.parametrize(
     ("rate", "vetoes"),
-    [("0.8999", ["V3"]), ("0.90", []), ("0.9", []), ("0", ["V3"])],
+    [
+        ("0.8999", ["V3"]),
+        # Seven places: compared exactly, not at the engine's six.
+        ("0.8999999", ["V3"]),
+        ("0.90", []),
+        ("0.9", []),
+        ("0.9000001", []),
+        ("1", []),
+        ("0", ["V3"]),
+    ],
 )
 def test_v3_grid_platform_threshold(
     evaluate: Evaluator, kind: str, rate: str, vetoes: list[str]
