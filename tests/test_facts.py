@@ -8,6 +8,7 @@ evaluated, because a batch goes on without the units that fail.
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -375,3 +376,27 @@ def test_unit_level_problem_stated(evaluate: Evaluator, make: UnitFacts) -> None
     message = evaluation.errors[0].message
     assert "unit county-a: a county bureau cannot belong to a county" in message
     assert "expected" not in message
+
+
+def test_duplicate_id_across_files(engine: Engine, tmp_path: Path) -> None:
+    first = FACTS / "unknown_item.yaml"
+    second = tmp_path / "second.yaml"
+    shutil.copy(first, second)
+    evaluation = engine.evaluate(read_facts([first, second]))
+    duplicates = [e for e in evaluation.errors if "duplicate unit id" in e.message]
+    assert len(duplicates) == 2
+    for error in duplicates:
+        assert "second.yaml" in error.message
+        assert f"first defined in {first}" in error.message
+    assert [result.unit for result in evaluation.results] == ["good-school"]
+
+
+def test_school_of_unreadable_county_evaluated(
+    evaluate: Evaluator, make: UnitFacts
+) -> None:
+    """A county that fails to read still counts as an input for its schools."""
+    bad_county = make.county(measures={"director_safety_deployment": 4})
+    evaluation = evaluate.run(bad_county, *make.sampled_schools("county-a"))
+    assert [error.unit for error in evaluation.errors] == ["county-a"]
+    assert "did you mean 'director_safety_deployments'" in evaluation.errors[0].message
+    assert len(evaluation.results) == 5
