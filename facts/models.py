@@ -8,6 +8,7 @@ engine against the rulebook in use.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
@@ -63,6 +64,10 @@ def exact_number(value: Any) -> Fraction:
             return Fraction(number)
         raise ValueError("expected a finite number")
     if isinstance(value, float):
+        # YAML reads .inf and .nan as floats; Fraction rejects them with
+        # OverflowError, which validation would not catch.
+        if not math.isfinite(value):
+            raise ValueError("expected a finite number")
         # A float has already lost its decimal text; its shortest repr is the
         # text the writer most likely meant.
         return Fraction(Decimal(repr(value)))
