@@ -43,6 +43,13 @@ BAD_UNITS: list[tuple[str, str, str, str, list[str]]] = [
         ["a rate between 0 and 1"],
     ),
     (
+        "rate_not_finite",
+        "bad-school",
+        "measures.app_download_rate_staff",
+        "inf",
+        ["a finite number"],
+    ),
+    (
         "county_code_on_school",
         "bad-school",
         "findings[0].item",
