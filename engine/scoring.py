@@ -9,6 +9,7 @@ rulebook's cut-offs.
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,7 +21,7 @@ from engine.result import (
     SchoolShare,
     round_half_up,
 )
-from engine.rulebook import Rulebook, Sheet
+from engine.rulebook import Category, Rulebook, Sheet
 
 ZERO = Fraction(0)
 
@@ -38,20 +39,12 @@ class SheetScore:
 
 def score_sheet(rulebook: Rulebook, sheet: Sheet, firings: list[Firing]) -> SheetScore:
     """Score every applicable item and part of ``sheet`` from the firings."""
-    excluded: set[str] = set()
+    named: set[str] = set()
     for firing in firings:
         if firing.effect == "exclusion":
-            for code in firing.excludes:
-                if code not in rulebook.codes:
-                    continue
-                excluded.add(code)
-                scored = rulebook.codes[code]
-                if scored.is_item:
-                    excluded.update(part.code for part in scored.item.parts)
-    for category in sheet.categories:
-        for item in category.items:
-            if item.parts and all(part.code in excluded for part in item.parts):
-                excluded.add(item.code)
+            named.update(code for code in firing.excludes if code in rulebook.codes)
+    layout = _layout(rulebook, sheet, frozenset(named))
+    excluded = layout.excluded
 
     deductions: dict[str, Fraction] = defaultdict(Fraction)
     ignored = []
@@ -63,41 +56,122 @@ def score_sheet(rulebook: Rulebook, sheet: Sheet, firings: list[Firing]) -> Shee
             continue
         deductions[firing.code] += firing.points
 
+    # Start from full marks and lower only the items and parts that lost
+    # points: most of a sheet's items lose none.
+    items = dict(layout.items)
+    earned = list(layout.earned)
+    for code, deducted in deductions.items():
+        place = layout.leaves.get(code)
+        if place is None:
+            continue
+        category, parent, points = place
+        score = max(ZERO, points - deducted)
+        change = score - points
+        items[code] = score
+        if parent is not None:
+            items[parent] += change
+        earned[category] += change
+    categories = [
+        CategoryScore(category.number, category.title, earned[index], maximum)
+        for index, (category, maximum) in enumerate(
+            zip(layout.categories, layout.maxima_in, strict=True)
+        )
+    ]
+    return SheetScore(
+        items=items,
+        maxima=dict(layout.maxima),
+        not_applicable=list(layout.not_applicable),
+        categories=categories,
+        earned=sum(earned, ZERO),
+        maximum=layout.maximum,
+        ignored=ignored,
+    )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A sheet at full marks once the excluded items and parts are left out."""
+
+    excluded: frozenset[str]
+    items: dict[str, Fraction]
+    maxima: dict[str, Fraction]
+    # Each scored leaf (a part, or an item without parts): its category's
+    # index, the item it is part of (None for an item), its maximum.
+    leaves: dict[str, tuple[int, str | None, Fraction]]
+    categories: tuple[Category, ...]
+    earned: tuple[Fraction, ...]
+    maxima_in: tuple[Fraction, ...]
+    maximum: Fraction
+    not_applicable: tuple[str, ...]
+
+
+# Layouts by sheet and excluded codes, per rulebook. Units share a handful
+# of profiles, so each rulebook's cache stays small.
+_layouts: weakref.WeakKeyDictionary[
+    Rulebook, dict[tuple[int, frozenset[str]], _Layout]
+] = weakref.WeakKeyDictionary()
+
+
+def _layout(rulebook: Rulebook, sheet: Sheet, named: frozenset[str]) -> _Layout:
+    cache = _layouts.setdefault(rulebook, {})
+    key = (id(sheet), named)
+    layout = cache.get(key)
+    if layout is None:
+        layout = _build_layout(rulebook, sheet, named)
+        cache[key] = layout
+    return layout
+
+
+def _build_layout(rulebook: Rulebook, sheet: Sheet, named: frozenset[str]) -> _Layout:
+    excluded: set[str] = set()
+    for code in named:
+        excluded.add(code)
+        scored = rulebook.codes[code]
+        if scored.is_item:
+            excluded.update(part.code for part in scored.item.parts)
+    for category in sheet.categories:
+        for item in category.items:
+            if item.parts and all(part.code in excluded for part in item.parts):
+                excluded.add(item.code)
+
     items: dict[str, Fraction] = {}
     maxima: dict[str, Fraction] = {}
-    categories = []
-    for category in sheet.categories:
-        earned_in = ZERO
-        maximum_in = ZERO
+    leaves: dict[str, tuple[int, str | None, Fraction]] = {}
+    earned_in: list[Fraction] = []
+    maxima_in: list[Fraction] = []
+    for index, category in enumerate(sheet.categories):
+        total = ZERO
         for item in category.items:
             if item.code in excluded:
                 continue
-            leaves = [part for part in item.parts if part.code not in excluded]
             if item.parts:
-                for part in leaves:
-                    items[part.code] = max(ZERO, part.points - deductions[part.code])
+                kept = [part for part in item.parts if part.code not in excluded]
+                for part in kept:
+                    items[part.code] = part.points
                     maxima[part.code] = part.points
-                items[item.code] = sum((items[part.code] for part in leaves), ZERO)
-                maxima[item.code] = sum((part.points for part in leaves), ZERO)
+                    leaves[part.code] = (index, item.code, part.points)
+                points = sum((part.points for part in kept), ZERO)
             else:
-                items[item.code] = max(ZERO, item.points - deductions[item.code])
-                maxima[item.code] = item.points
-            earned_in += items[item.code]
-            maximum_in += maxima[item.code]
-        categories.append(
-            CategoryScore(category.number, category.title, earned_in, maximum_in)
-        )
+                points = item.points
+                leaves[item.code] = (index, None, points)
+            items[item.code] = points
+            maxima[item.code] = points
+            total += points
+        earned_in.append(total)
+        maxima_in.append(total)
     not_applicable = sorted(
         code for code in excluded if rulebook.codes[code].sheet is sheet
     )
-    return SheetScore(
+    return _Layout(
+        excluded=frozenset(excluded),
         items=items,
         maxima=maxima,
-        not_applicable=not_applicable,
-        categories=categories,
-        earned=sum((category.earned for category in categories), ZERO),
-        maximum=sum((category.maximum for category in categories), ZERO),
-        ignored=ignored,
+        leaves=leaves,
+        categories=tuple(sheet.categories),
+        earned=tuple(earned_in),
+        maxima_in=tuple(maxima_in),
+        maximum=sum(maxima_in, ZERO),
+        not_applicable=tuple(not_applicable),
     )
 
 
