@@ -6,10 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import batch_command, evaluate_command, rules_command, why_command
+from cli import (
+    batch_command,
+    evaluate_command,
+    rules_command,
+    whatif_command,
+    why_command,
+)
 from cli.common import configure_logging
 
-COMMANDS = [evaluate_command, rules_command, batch_command, why_command]
+COMMANDS = [evaluate_command, rules_command, batch_command, why_command, whatif_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

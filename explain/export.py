@@ -23,7 +23,7 @@ def _number(value: Fraction | None, places: int) -> Any:
     return shown(value, places)
 
 
-def _exact(value: object) -> Any:
+def exact_value(value: object) -> Any:
     """Write a fact value exactly: a number where it has a finite decimal."""
     if isinstance(value, Fraction):
         if value.denominator == 1:
@@ -33,7 +33,7 @@ def _exact(value: object) -> Any:
             return float(decimal)
         return f"{value.numerator}/{value.denominator}"
     if isinstance(value, dict):
-        return {key: _exact(item) for key, item in value.items()}
+        return {key: exact_value(item) for key, item in value.items()}
     return value
 
 
@@ -142,12 +142,12 @@ def graph_document(graph: nx.DiGraph, places: int) -> dict[str, Any]:
         entry: dict[str, Any] = {"id": node}
         for name, value in sorted(data.items()):
             if name == "source":
-                entry["source"] = _exact(value)
+                entry["source"] = exact_value(value)
             elif name == "value" and data["kind"] == "fact":
-                entry["value"] = _exact(value)
+                entry["value"] = exact_value(value)
             elif isinstance(value, Fraction):
                 entry[name] = _number(value, places)
-                entry[f"{name}_exact"] = _fraction_text(value)
+                entry[f"{name}exact_value"] = _fraction_text(value)
             else:
                 entry[name] = value
         nodes.append(entry)
@@ -169,7 +169,7 @@ def _flat(value: object) -> str | int | float | bool:
         return f"{value.numerator}/{value.denominator}"
     if value is None:
         return ""
-    return json.dumps(_exact(value), ensure_ascii=False, sort_keys=True)
+    return json.dumps(exact_value(value), ensure_ascii=False, sort_keys=True)
 
 
 def graphml_text(graph: nx.DiGraph) -> str:
