@@ -22,15 +22,17 @@ def round_half_up(value: Fraction, places: int = 2) -> Decimal:
     >>> str(round_half_up(Fraction(17999, 200)))
     '90.00'
     """
-    quantum = Decimal(1).scaleb(-places)
     # Decimal division keeps 28 digits, which can round a true ...995 down,
-    # so the half case is decided on the exact fraction.
-    scaled = value * 10**places
-    whole, remainder = divmod(abs(scaled.numerator), scaled.denominator)
-    if 2 * remainder >= scaled.denominator:
+    # so the half case is decided on the exact fraction, in integers (this
+    # runs for every number shown, and Fraction arithmetic is slow).
+    numerator = value.numerator
+    denominator = value.denominator
+    whole, remainder = divmod(abs(numerator) * 10**places, denominator)
+    if 2 * remainder >= denominator:
         whole += 1
-    sign = -1 if value < 0 else 1
-    return Decimal(sign * whole).scaleb(-places).quantize(quantum)
+    if numerator < 0:
+        whole = -whole
+    return Decimal(whole).scaleb(-places)
 
 
 @dataclass(frozen=True)
