@@ -22,7 +22,8 @@ from engine.assertions import unit_facts
 from engine.errors import EngineError, RulebookError
 from engine.evaluate import Engine
 from engine.result import UnitResult, round_half_up
-from engine.rulebook import Points, Rulebook, _errors_from_validation, _Model
+from engine.rulebook import Points, Rulebook, _Model
+from engine.validation_errors import errors_from_validation
 from facts.documents import Document, DocumentError, load_yaml
 from facts.readers import FactSet, facts_from_data
 
@@ -199,7 +200,7 @@ def load_case_file(path: Path) -> tuple[Document, list[Case]]:
         from engine.errors import RulebookErrors
 
         raise RulebookErrors(
-            _errors_from_validation(error, document, CaseFile)
+            errors_from_validation(error, document, CaseFile)
         ) from None
     return document, parsed.cases
 

@@ -156,6 +156,7 @@ def _check_sheets(checker: _Checker) -> None:
                     f"items sum to {_points(item_sum)}",
                     "sheets",
                     (s, "categories", c, "total"),
+                    sheet.id,
                 )
             for i, item in enumerate(category.items):
                 where = (s, "categories", c, "items", i)
@@ -440,6 +441,7 @@ def _check_parameters(checker: _Checker) -> None:
                 f"{parameters.grades[g - 1].grade} at {_points(cutoffs[g - 1])}",
                 "parameters",
                 ("grades", g, "at_least"),
+                parameters.grades[g].grade,
             )
     names = [grade.grade for grade in parameters.grades] + [
         parameters.failing_grade.grade
@@ -456,6 +458,7 @@ def _check_parameters(checker: _Checker) -> None:
             "expected 1",
             "parameters",
             ("county_own_weight",),
+            "county_own_weight",
         )
     for name, value in parameters.thresholds.items():
         if (value * 10**SCALE_DIGITS).denominator != 1:
@@ -596,17 +599,19 @@ def _dead_reason(checker: _Checker, condition: Condition) -> str | None:
         return None
     field_name, _ = found
     test = dict(condition.tests())[field_name]
+    subject = (
+        f"{condition.fact} {condition.name}"
+        if condition.name is not None
+        else f"{condition.fact}.{field_name}"
+    )
     if test.in_ is not None and not test.in_:
-        return f"the 'in' list of {condition.fact}.{field_name} is empty"
+        return f"the 'in' list of {subject} is empty"
     domain = full_domain(condition, field_name)
     accepted = domain.describe() if domain is not None else "no value"
     tests = ", ".join(
         f"{operator} {_operand_text(operand)}" for operator, operand in test.operators()
     )
-    return (
-        f"no value of {condition.fact}.{field_name} passes {tests} "
-        f"(the field takes {accepted})"
-    )
+    return f"no value of {subject} passes {tests} (the field takes {accepted})"
 
 
 def _operand_text(operand: Any) -> str:
@@ -751,12 +756,15 @@ def check_rulebook_folder(folder: Path) -> tuple[Rulebook | None, list[CheckFind
     hold those errors, located where the loader found them.
     """
     try:
-        rulebook = load_rulebook_folder(folder)
+        rulebook = load_rulebook_folder(folder, check=False)
     except RulebookErrors as failure:
         return None, [_finding_of(error) for error in failure.errors]
     except RulebookError as error:
         return None, [_finding_of(error)]
-    return rulebook, check_rulebook(rulebook)
+    findings = check_rulebook(rulebook)
+    if any(finding.is_error for finding in findings):
+        return None, findings
+    return rulebook, findings
 
 
 def _finding_of(error: RulebookError) -> CheckFinding:

@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from engine.errors import RulebookError, RulebookErrors
+from engine.validation_errors import errors_from_validation
 from facts.documents import Document, DocumentError, load_yaml
 from facts.errors import suggestion
 from facts.vocabulary import FACT_KINDS, UnitKind
@@ -431,84 +432,6 @@ def _content_hash(model: RulebookModel) -> str:
     return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _errors_from_validation(
-    error: ValidationError, doc: Document, model: type[BaseModel] | None
-) -> list[RulebookError]:
-    found = []
-    for detail in error.errors():
-        location = tuple(detail["loc"])
-        position = doc.position(location)
-        line, column = position if position else (None, None)
-        where = ".".join(str(part) for part in location) or "(top level)"
-        code = _nearest_code(doc.data, location)
-        if detail["type"] == "extra_forbidden":
-            name = str(location[-1])
-            allowed = _allowed_fields(model, location[:-1]) if model else []
-            problem = (
-                f"unknown field {name!r} at {where}{suggestion(name, allowed)}"
-                + (f" (accepted: {', '.join(allowed)})" if allowed else "")
-            )
-        elif detail["type"] == "missing":
-            problem = f"missing field {where}"
-        else:
-            value = detail.get("input")
-            shown = "" if isinstance(value, (dict, list)) else f", found {value!r}"
-            problem = f"invalid value at {where}{shown}: {detail['msg']}"
-        found.append(
-            RulebookError(problem, file=doc.path, line=line, column=column, code=code)
-        )
-    return found
-
-
-def _nearest_code(data: Any, location: tuple[Any, ...]) -> str | None:
-    """Return the innermost ``id`` or ``code`` on the path to ``location``."""
-    found = None
-    node = data
-    for step in location:
-        if isinstance(node, dict):
-            found = node.get("id", node.get("code", found))
-            node = node.get(step)
-        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
-            node = node[step]
-        else:
-            break
-    if isinstance(node, dict):
-        found = node.get("id", node.get("code", found))
-    return found if isinstance(found, str) else None
-
-
-def _allowed_fields(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]:
-    """Walk ``model`` along ``location`` and list the fields accepted there."""
-    current: Any = model
-    for step in location:
-        if isinstance(step, int) or current is None:
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return []
-        info = current.model_fields.get(step)
-        if info is None:
-            info = next(
-                (f for f in current.model_fields.values() if f.alias == step), None
-            )
-        if info is None:
-            return []
-        current = _model_in(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [info.alias or name for name, info in current.model_fields.items()]
-    return []
-
-
-def _model_in(annotation: Any) -> Any:
-    """Find the pydantic model inside an annotation such as ``list[Item] | None``."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in getattr(annotation, "__args__", ()):
-        found = _model_in(argument)
-        if found is not None:
-            return found
-    return None
-
-
 _FILE_MODELS: dict[str, Any] = {
     "metadata": Metadata,
     "parameters": Parameters,
@@ -520,8 +443,13 @@ _FILE_MODELS: dict[str, Any] = {
 }
 
 
-def load_rulebook_folder(folder: Path) -> Rulebook:
-    """Load and check the rulebook in ``folder``; raise every mistake found."""
+def load_rulebook_folder(folder: Path, *, check: bool = True) -> Rulebook:
+    """Load and check the rulebook in ``folder``; raise every mistake found.
+
+    With ``check=False`` only the files' syntax and schema are checked, for
+    a caller that runs :func:`engine.checks.check_rulebook` itself to see
+    its warnings as well as its errors.
+    """
     from engine.checks import check_rulebook  # checks import this module
 
     if not folder.is_dir():
@@ -560,15 +488,14 @@ def load_rulebook_folder(folder: Path) -> Rulebook:
         try:
             validated[key] = TypeAdapter(spec).validate_python(data)
         except ValidationError as error:
-            # List indexes are skipped when walking the model for accepted fields.
-            errors.extend(
-                _errors_from_validation(error, documents[key], _model_in(spec))
-            )
+            errors.extend(errors_from_validation(error, documents[key], spec))
     if errors:
         raise RulebookErrors(errors)
 
     model = RulebookModel(**validated)
     rulebook = Rulebook(model, folder, documents)
+    if not check:
+        return rulebook
     problems = [finding for finding in check_rulebook(rulebook) if finding.is_error]
     if problems:
         raise RulebookErrors([finding.as_error() for finding in problems])
