@@ -147,7 +147,7 @@ def graph_document(graph: nx.DiGraph, places: int) -> dict[str, Any]:
                 entry["value"] = exact_value(value)
             elif isinstance(value, Fraction):
                 entry[name] = _number(value, places)
-                entry[f"{name}exact_value"] = _fraction_text(value)
+                entry[f"{name}_exact"] = _fraction_text(value)
             else:
                 entry[name] = value
         nodes.append(entry)

@@ -300,7 +300,9 @@ def _adjustment(w: _Writer, adjustment: AdjustmentView) -> None:
     for firing in adjustment.firings:
         facts = "；".join(f"{f.label('zh')}（{f.field_path}）" for f in firing.facts)
         facts_en = "; ".join(f"{f.label('en')} ({f.field_path})" for f in firing.facts)
-        case = f"：{firing.rule_text}" if firing.rule_text else ""
+        case = ""
+        if firing.rule_text:
+            case = w.t(f"：{firing.rule_text}", f": {firing.rule_text}")
         if firing.effect == "veto":
             w.line(
                 2,
@@ -333,7 +335,7 @@ def _schools(w: _Writer) -> None:
     e = w.explanation
     assert e.schools_mean is not None and e.adjusted is not None
     assert e.own_weight is not None and e.schools_weight is not None
-    share = w.num(100 * e.schools_weight)
+    share = plain(100 * e.schools_weight)
     w.blank()
     w.line(
         0,
