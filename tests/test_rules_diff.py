@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,7 +78,7 @@ def test_same_rulebook_no_changes() -> None:
 def test_transition_matrix_counts() -> None:
     old = load_rulebook("cangzhou-2020")
     new = load_rulebook("cangzhou-2021-draft")
-    school = {
+    school: dict[str, Any] = {
         "name": "学校",
         "kind": "school",
         "level": "primary",
