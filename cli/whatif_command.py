@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "what-if",
-        help="the fewest changes to the facts that lift a unit's grade",
+        help="the smallest set of changes to the facts that lifts a unit's grade",
         description="Find the smallest set of changes (rectify a finding, raise "
         "a measure, set a flag behind a veto) that lifts the unit to the "
         "target grade, confirmed by evaluating the changed facts again. Exit "
@@ -34,7 +34,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="target grade (default: the next grade up)",
     )
     parser.add_argument(
-        "--lang", choices=["zh", "en"], default="zh", help="language (default: zh)"
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help="language of the output (default: zh)",
     )
     parser.add_argument(
         "--format",

@@ -1,7 +1,7 @@
 """Read an explanation graph into the sections an inspector reads.
 
-Every number here is read off a graph node, which holds the engine's own
-figure; the sections only choose what to show and in which order.
+Every number here is read off a graph node, which contains the engine's own
+figure. The sections only choose what to show and in which order.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class SchoolView:
 
 @dataclass
 class Explanation:
-    """Why one unit got its grade, read off its explanation graph."""
+    """The reasons for one unit's grade, read off its explanation graph."""
 
     unit: str
     name: str

@@ -1,7 +1,7 @@
 """Write an explanation as JSON, and its graph as DOT or GraphML.
 
 Points and scores are written as JSON numbers rounded once, half up, to the
-rulebook's display places, as in ``xiaoan evaluate --format json``; each
+rulebook's display places, as in ``xiaoan evaluate --format json``. Each
 graph node also carries its exact value as a fraction (``"4304423/47500"``).
 """
 

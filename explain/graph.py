@@ -314,6 +314,7 @@ class _GraphBuilder:
                 vetoed=adjustment.vetoed,
             )
             self.graph.add_edge(adjustment_node(adjustment.code), ADJUSTED, role="adds")
+
         assert result.adjusted is not None and result.schools_mean is not None
         net = sum((a.points for a in result.adjustments), ZERO)
         floor = parameters.adjusted_floor
@@ -330,6 +331,7 @@ class _GraphBuilder:
         )
         self.graph.add_edge(PERCENT, ADJUSTED, role="adds")
         self.graph.add_edge(ADJUSTED, TOTAL, role="weighs")
+
         count = len(result.schools)
         for share in result.schools:
             school = self.schools.get(share.unit)
@@ -346,6 +348,7 @@ class _GraphBuilder:
                 contribution=parameters.county_schools_weight * share.counted / count,
             )
             self.graph.add_edge(school_node(share.unit), MEAN, role="averages")
+
         self.add(
             MEAN,
             "schools_mean",
@@ -381,7 +384,7 @@ class _GraphBuilder:
 def _strongest_marks(
     own: list[tuple[int, Firing]], adjustment: AdjustmentResult
 ) -> dict[int, tuple[bool, tuple[str, str] | None]]:
-    """Mark the one counted firing per group and say why the others were not.
+    """Mark the one counted firing per group and give the reason for the others.
 
     The engine records the facts it counted on the adjustment; per group the
     counted firing is the strongest whose facts are among them.
@@ -440,7 +443,7 @@ def check_graph(graph: nx.DiGraph, result: UnitResult, rulebook: Rulebook) -> No
     """Check that the numbers on the graph add up along its edges.
 
     Raises :class:`ExplainError` naming the first node whose value does not
-    follow from its predecessors as the rulebook's scoring says.
+    follow from its predecessors under the rulebook's scoring.
     """
     nodes = graph.nodes
 

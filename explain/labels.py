@@ -54,9 +54,16 @@ def fact_label(record: FactRecord, language: Language) -> str:
         return f"缺少测量值：{name}" if zh else f"missing measure: {name}"
     shown = fields.get("value")
     if isinstance(shown, bool) and record.kind in ("flag", "profile"):
-        yes_no = ("是" if shown else "否") if zh else ("yes" if shown else "no")
+        yes_no = yes_no_word(shown, language)
         return f"{name}：{yes_no}" if zh else f"{name}: {yes_no}"
     return f"{name} = {plain(shown)}"
+
+
+def yes_no_word(value: bool, language: Language) -> str:
+    """Return yes or no in ``language``."""
+    if language == "zh":
+        return "是" if value else "否"
+    return "yes" if value else "no"
 
 
 def _incident_label(record: FactRecord, language: Language) -> str:

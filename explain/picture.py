@@ -109,6 +109,7 @@ class _Labeller:
         kind = data["kind"]
         e = self.explanation
         name = data["label_zh"] if self.language == "zh" else data["label_en"]
+
         if kind == "grade":
             text = self.t("等级：", "grade: ") + e.grade_name(e.grade, self.language)
             if e.vetoes:
@@ -127,6 +128,7 @@ class _Labeller:
                 f"{_wrap(data['label_zh'], 10)}\n失 {self.num(lost)}",
                 f"{data['label_en']}\nlost {self.num(lost)}",
             )
+
         if kind in ("item", "part"):
             code = data["source"]["rule"]
             lost = self.num(data["lost"])
@@ -138,6 +140,7 @@ class _Labeller:
             return self._firing(data)
         if kind == "fact":
             return _wrap(name, 16)
+
         if kind == "veto":
             code = data["source"]["rule"]
             return self.t(

@@ -7,9 +7,10 @@ be undone, so a veto they triggered makes every passing grade unreachable.
 For a county only its own sheet changes; its sampled schools stay as they
 are.
 
-The search uses exact arithmetic over the recorded deductions: per item, the
-best gain for each number of changes; across items, the fewest changes whose
-gain reaches what the target needs, then the fewest points regained. The
+The search uses exact arithmetic over the recorded deductions. For each item
+it lists the gain of every set of changes on it. Across items it then finds
+the fewest changes whose gain reaches what the target needs, and among those
+the fewest points regained. The
 answer is then confirmed by evaluating the changed facts with the engine,
 which stays the judge.
 """
@@ -57,10 +58,11 @@ class Change:
     """One change to a unit's facts.
 
     ``fact`` is the fact key (``finding:#3``, ``measure:NAME``,
-    ``missing:NAME``, ``flag:NAME``); ``old`` and ``new`` are its value
-    before and after (``new`` is None when a finding is removed);
-    ``points`` are the sheet points the change regains; ``vetoes`` are the
-    vetoes it lifts.
+    ``missing:NAME``, ``flag:NAME``). ``old`` and ``new`` are its value
+    before and after, and ``new`` is None when a finding is removed.
+    ``points`` are the sheet points the change regains and ``vetoes`` the
+    vetoes it lifts. ``exact`` is the exact least value of a raised rate
+    when ``new`` had to be rounded up to a decimal.
     """
 
     kind: ChangeKind
@@ -90,7 +92,7 @@ class Blocker:
 
 @dataclass
 class WhatIf:
-    """The answer for one unit: the changes, or why the target is out of reach."""
+    """The what-if result of one unit: the changes, or the reason none suffice."""
 
     unit: str
     name: str
@@ -118,9 +120,9 @@ class WhatIf:
 class _Option:
     """One way to change the deductions of one item or part.
 
-    ``reductions`` maps a fact key to the deduction it removes (the most,
-    for a continuous measure); ``continuous`` lists the rate measures whose
-    reduction can be anything from nearly nothing to that most.
+    ``changes`` pairs each fact key with the deduction it removes, which for
+    a rate measure in ``continuous`` is the maximum. Such a measure can
+    remove any amount above zero up to that maximum.
     """
 
     changes: tuple[tuple[str, Fraction], ...]
@@ -141,9 +143,9 @@ class _Candidate:
     code: str
     deduction: Fraction
     kind: ChangeKind
-    # Reductions it can make: one per value a count measure may take; a rate
-    # measure with a proportional shortfall has one, its whole deduction,
-    # and is continuous.
+    # The reductions it can make, one per value a count measure may take. A
+    # proportional rate measure has one, its whole deduction, and is
+    # continuous because any smaller reduction is possible too.
     steps: tuple[Fraction, ...]
     continuous: bool
     measure: MeasureRule | None = None
@@ -175,7 +177,7 @@ def what_if(
 
     ``evaluation`` is the engine's evaluation of ``facts``. Raises
     :class:`~explain.units.UnknownUnitError` for a unit not evaluated and
-    :class:`ExplainError` if the engine does not confirm the answer.
+    :class:`ExplainError` if the engine does not confirm the changes found.
     """
     rulebook = engine.rulebook
     result = find_result(evaluation, unit)
@@ -504,9 +506,9 @@ class _Search:
         if gain <= 0:
             return []
         # Exact states by number of changes. Without a continuous measure a
-        # set's gain is fixed: keep each distinct gain below ``gain`` and the
-        # least one at or above it. With one, the set can regain any amount up
-        # to its most, so only the most matters.
+        # set's gain is fixed, so each distinct gain below ``gain`` is kept,
+        # and the least one at or above it. With one, the set can regain any
+        # amount up to its maximum, so only the maximum matters.
         discrete: dict[int, dict[Fraction, tuple[tuple[str, _Option], ...]]] = {
             0: {ZERO: ()}
         }
@@ -538,13 +540,13 @@ class _Search:
                                 picked,
                                 gain,
                             )
-                for count, (fixed, most, chosen) in flexible.items():
+                for count, (fixed, maximum, chosen) in flexible.items():
                     key = count + option.count
                     _keep_flexible(
                         new_flexible,
                         key,
                         fixed + option.fixed_gain,
-                        most + option.max_gain,
+                        maximum + option.max_gain,
                         (*chosen, (code, option)),
                     )
             discrete, flexible = new_discrete, new_flexible
@@ -721,12 +723,12 @@ def _keep_flexible(
     states: dict[int, tuple[Fraction, Fraction, tuple[tuple[str, _Option], ...]]],
     count: int,
     fixed: Fraction,
-    most: Fraction,
+    maximum: Fraction,
     chosen: tuple[tuple[str, _Option], ...],
 ) -> None:
     current = states.get(count)
-    if current is None or most > current[1]:
-        states[count] = (fixed, most, chosen)
+    if current is None or maximum > current[1]:
+        states[count] = (fixed, maximum, chosen)
 
 
 def _with_points(change: Change, points: Fraction) -> Change:

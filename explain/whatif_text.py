@@ -1,4 +1,4 @@
-"""Write a what-if answer as text in Chinese or English, or as JSON."""
+"""Write a what-if result as text in Chinese or English, or as JSON."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from engine.rulebook import Rulebook
 from explain.export import exact_value
+from explain.labels import yes_no_word
 from explain.whatif import Change, WhatIf
 from explain.words import NAMES, Language, plain, shown, word
 from report.json_result import shown as shown_number
@@ -34,6 +35,7 @@ def _change(change: Change, places: int, language: Language) -> str:
             if zh
             else (f"{gain}, {lifted}")
         )
+
     if change.kind == "rectify":
         fact_id = change.fact.split(":", 1)[1]
         note = f"：{change.note}" if zh and change.note else ""
@@ -47,6 +49,7 @@ def _change(change: Change, places: int, language: Language) -> str:
             f"rectify finding {fact_id} ({change.field_path}, {change.code}){note_en}, "
             f"which deducts {plain(change.old)} — {gain}"
         )
+
     name_key = change.field_path.split(".", 1)[1]
     name = word(NAMES, name_key, language)
     if change.kind == "set_flag":
@@ -65,11 +68,10 @@ def _change(change: Change, places: int, language: Language) -> str:
         if not zh and change.target is not None
         else ""
     )
+
     new_value = plain(change.new)
     if isinstance(change.new, bool):
-        new_value = (
-            ("是" if change.new else "否") if zh else ("yes" if change.new else "no")
-        )
+        new_value = yes_no_word(change.new, language)
     if change.old is None:
         if zh:
             return f"补报 {name}（{change.field_path}），至少 {new_value}{target} —— {gain}"
@@ -79,9 +81,7 @@ def _change(change: Change, places: int, language: Language) -> str:
         )
     old_value = plain(change.old)
     if isinstance(change.old, bool):
-        old_value = (
-            ("是" if change.old else "否") if zh else ("yes" if change.old else "no")
-        )
+        old_value = yes_no_word(change.old, language)
         if zh:
             return f"将 {name}（{change.field_path}）由 {old_value} 改为 {new_value} —— {gain}"
         return f"set {name} ({change.field_path}) to {new_value} — {gain}"
@@ -97,7 +97,7 @@ def _change(change: Change, places: int, language: Language) -> str:
 
 
 def format_whatif(answer: WhatIf, rulebook: Rulebook, language: Language = "zh") -> str:
-    """Return the answer as text: the changes, or why the target is out of reach."""
+    """Return the result as text: the changes, or the reason none suffice."""
     zh = language == "zh"
     places = answer.places
     grade = _grade_name(rulebook, answer.grade, language)
@@ -181,6 +181,7 @@ def _unreachable(answer: WhatIf, rulebook: Rulebook, language: Language) -> list
                 f"cannot be undone, so the unit stays {failing} this year."
             )
         return lines
+
     assert answer.best_total is not None and answer.shortfall is not None
     assert answer.cutoff is not None
     best = shown(answer.best_total, places)
@@ -213,7 +214,7 @@ def _unreachable(answer: WhatIf, rulebook: Rulebook, language: Language) -> list
 
 
 def whatif_document(answer: WhatIf, rulebook_id: str) -> dict[str, Any]:
-    """Return the answer as a JSON-ready mapping."""
+    """Return the what-if result as a JSON-ready mapping."""
     places = answer.places
 
     def number(value: Fraction | None) -> Any:

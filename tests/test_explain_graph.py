@@ -163,7 +163,7 @@ def test_county_shares_add_up_to_total(sample: Sample) -> None:
 
 
 def test_lower_commendation_not_counted(sample: Sample) -> None:
-    """Only the highest commendation counts; the lower one says why."""
+    """Only the highest commendation counts, and the lower one gives the reason."""
     ca1 = next(a for a in sample.explanations["xinhua-edu"].adjustments)
     assert ca1.code == "CA1"
     assert ca1.points == 10
