@@ -143,6 +143,14 @@ class _Labeller:
 
         if kind == "veto":
             code = data["source"]["rule"]
+            if data["source"].get("title"):
+                # An indicator's veto: its own case is shorter than the
+                # indicator's whole wording.
+                cases = self._veto_cases(node)
+                return self.t(
+                    f"一票否决 {code}\n{_wrap(cases, 14)}",
+                    f"VETO {code}\n{_wrap(cases, 14)}",
+                )
             return self.t(
                 f"一票否决 {code}\n{_wrap(data['source']['clause'], 14)}",
                 f"VETO {code}\n{_wrap(data['source']['clause'], 14)}",
@@ -155,6 +163,14 @@ class _Labeller:
                 f"\nadds {self.num(data['contribution'])}",
             )
         return name
+
+    def _veto_cases(self, node: str) -> str:
+        graph = self.explanation.graph
+        texts = {
+            graph.nodes[firing]["source"]["rule_text"]
+            for firing in graph.predecessors(node)
+        }
+        return "\n".join(sorted(text for text in texts if text))
 
     def _firing(self, data: dict) -> str:
         effect = data["effect"]

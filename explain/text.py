@@ -120,6 +120,25 @@ def _vetoes(w: _Writer) -> None:
     w.line(0, w.t("一票否决", "Vetoes (一票否决)"))
     for veto in e.vetoes:
         _veto(w, veto)
+    without = e.grade_name(e.grade_without_vetoes, w.language)
+    if len(e.vetoes) == 1:
+        w.line(
+            2,
+            w.t(
+                f"若无此否决：总分 {w.num(e.total)}，等级为 {without}",
+                f"without it: total {w.num(e.total)}, grade {without}",
+            ),
+        )
+    else:
+        w.line(
+            1,
+            w.t(
+                f"若以上 {len(e.vetoes)} 项一票否决都没有：总分 {w.num(e.total)}，"
+                f"等级为 {without}",
+                f"without all {len(e.vetoes)} vetoes: total {w.num(e.total)}, "
+                f"grade {without}",
+            ),
+        )
 
 
 def _veto(w: _Writer, veto: VetoView) -> None:
@@ -131,15 +150,6 @@ def _veto(w: _Writer, veto: VetoView) -> None:
         case_en = f": {firing.rule_text}" if firing.rule_text else ""
         w.line(2, w.t(f"规则 {firing.rule}{case}", f"rule {firing.rule}{case_en}"))
         _fact_lines(w, 3, firing)
-    e = w.explanation
-    without = e.grade_name(e.grade_without_vetoes, w.language)
-    w.line(
-        2,
-        w.t(
-            f"若无此否决：总分 {w.num(e.total)}，等级为 {without}",
-            f"without it: total {w.num(e.total)}, grade {without}",
-        ),
-    )
 
 
 def _losses(w: _Writer) -> None:
