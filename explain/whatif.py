@@ -482,6 +482,9 @@ class _Search:
 
     def leaf_options(self, code: str, members: list[_Candidate]) -> list[_Option]:
         """List every way to change one leaf: each subset, each step of a count."""
+        # NOTE: the subsets grow as 2**n in the changes on one item or part;
+        # inspectors record a handful per item, but some twenty findings on
+        # one item would make this step slow.
         options = []
         for size in range(1, len(members) + 1):
             for subset in itertools.combinations(members, size):

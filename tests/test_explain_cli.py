@@ -189,3 +189,13 @@ def test_why_exit_codes_end_to_end() -> None:
     )
     assert missing.returncode == 1
     assert "unit 'nobody' not found" in missing.stderr
+
+
+@pytest.mark.parametrize("command", ["why", "what-if"])
+def test_unknown_rulebook_fails(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code, out, err = run(capsys, command, "yunhe-s3", "--rulebook", "cangzhou-2019")
+    assert code == 1
+    assert out == ""
+    assert "unknown rulebook 'cangzhou-2019'" in err
