@@ -4,7 +4,7 @@ Each cycle writes a new grid platform threshold into a copy of the bundled
 rulebook (so every cycle has a new content hash), loads the copy, gets an
 engine and evaluates one county with its sampled schools. ``--mode fresh``
 builds a new Engine every cycle, as a caller without the cache would;
-``--mode cached`` asks ``engine.cache.EngineCache`` for it. Resident memory
+``--mode cached`` gets it from ``engine.cache.EngineCache``. Resident memory
 (VmRSS from /proc/self/status, so Linux only) is printed every ``--every``
 cycles.
 

@@ -2,10 +2,10 @@
 
 A case file (``rules/<id>/tests/*.yaml``) lists cases. Each case gives the
 units of a small facts file and, per unit id, the results it expects. The
-runner evaluates every case with the rulebook under test, compares each
-expected field with the result as shown (rounded to the rulebook's
-``display_places``), and records which rule ids fired, so that a rulebook
-can show that its cases exercise every rule.
+runner evaluates every case with the rulebook under test and compares each
+expected field with the result as shown, rounded to the rulebook's
+``display_places``. It also records which rule ids fired, so that a
+rulebook can show that its cases exercise every rule.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ TESTS_FOLDER = "tests"
 
 
 class Expectation(_Model):
-    """What a case expects of one unit; every field left out is not checked."""
+    """The results a case expects of one unit; a field left out is not checked."""
 
     total: Points | None = None
     sheet_percent: Points | None = None

@@ -200,38 +200,43 @@ def _narrow(
             operand = _resolve(operand, thresholds)
     except KeyError:
         return None
+
     if isinstance(domain, Choices):
-        values = set(operand) if operator in ("in", "not_in") else {operand}
-        if operator in ("eq", "in"):
-            return Choices(domain.values & frozenset(values))
-        if operator in ("ne", "not_in"):
-            return Choices(domain.values - frozenset(values))
-        return None
+        return _narrow_choices(domain, operator, operand)
     numbers = operand if isinstance(operand, list) else [operand]
     if any(isinstance(n, bool) or not isinstance(n, (int, Fraction)) for n in numbers):
         return None
-    numbers = [Fraction(n) for n in numbers]
-    if operator == "eq":
-        return domain.intersect(Interval(numbers[0], True, numbers[0], True))
-    if operator == "ne":
+    return _narrow_interval(domain, operator, [Fraction(n) for n in numbers])
+
+
+def _narrow_choices(domain: Choices, operator: str, operand: Any) -> Choices | None:
+    values = frozenset(operand) if operator in ("in", "not_in") else {operand}
+    if operator in ("eq", "in"):
+        return Choices(domain.values & values)
+    if operator in ("ne", "not_in"):
+        return Choices(domain.values - values)
+    return None
+
+
+def _narrow_interval(
+    domain: Interval, operator: str, numbers: list[Fraction]
+) -> Interval | None:
+    if operator in ("ne", "not_in"):
         return domain.intersect(Interval(removed=frozenset(numbers)))
-    if operator == "between":
-        return domain.intersect(Interval(numbers[0], True, numbers[1], True))
     if operator in ("lt", "le"):
         return domain.intersect(Interval(high=numbers[0], high_closed=operator == "le"))
     if operator in ("gt", "ge"):
         return domain.intersect(Interval(low=numbers[0], low_closed=operator == "ge"))
-    if operator == "in":
-        # Only a single-value list narrows to an interval; longer lists are
-        # treated as unknown rather than tracked as a set of numbers.
-        if len(numbers) == 0:
-            return Interval(Fraction(1), True, Fraction(0), True)
-        if len(numbers) == 1:
-            return domain.intersect(Interval(numbers[0], True, numbers[0], True))
-        return domain
-    if operator == "not_in":
-        return domain.intersect(Interval(removed=frozenset(numbers)))
-    return None
+    if operator == "between":
+        # A reversed pair such as [10, 1] gives an empty interval, as in the engine.
+        return domain.intersect(Interval(numbers[0], True, numbers[1], True))
+    if not numbers:
+        # An empty ``in`` list: no number passes.
+        return Interval(Fraction(1), True, Fraction(0), True)
+    # eq and in narrow to the span of their numbers. For an ``in`` list the
+    # span also holds numbers between the listed ones, which can only hide a
+    # contradiction, never report a false one.
+    return domain.intersect(Interval(min(numbers), True, max(numbers), True))
 
 
 def empty_field(
@@ -255,8 +260,8 @@ def can_match_same_fact(
 ) -> bool:
     """Tell whether some single fact passes both conditions.
 
-    Fields whose tests cannot be analysed count as overlapping, so that the
-    answer errs towards a warning.
+    Fields whose tests cannot be analysed count as overlapping, so that an
+    unclear case produces a warning rather than silence.
     """
     if first.fact != second.fact or first.name != second.name:
         return False

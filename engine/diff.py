@@ -70,7 +70,7 @@ class UnitChange:
 
 @dataclass
 class OutcomeDiff:
-    """How the same units fare under the old and the new rulebook."""
+    """The grades and totals of the same units under the old and the new rulebook."""
 
     grades: list[str]
     matrix: dict[tuple[str, str], int]

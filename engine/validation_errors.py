@@ -21,7 +21,7 @@ from engine.errors import RulebookError
 from facts.documents import Document
 from facts.errors import suggestion
 
-# How the union members that pydantic names in a location read in a message.
+# Message text for each union member that pydantic names in a location.
 _MEMBER_TEXT = {
     "bool": "true or false",
     "int": "a whole number",
