@@ -2,9 +2,9 @@
 
 Each fixture in ``fixtures/rulebooks`` names a file of the bundled rulebook
 and one edit that breaks it (or ``delete: true``). The test applies the edit
-to a copy and checks that some finding of the expected severity contains
-the file name with the line of the mistake, the rule or item id, what was
-found, what is accepted and, for a misspelt name, the nearest valid one.
+to a copy and looks for a finding of the expected severity at the file and
+line of the mistake. That message must name the rule or item id, what was
+found and what is accepted, and for a misspelt name the nearest valid one.
 """
 
 from __future__ import annotations
