@@ -404,10 +404,10 @@ def _item_only(w: _Writer, code: str) -> None:
             f"{code}: {w.num(data['value'])} of {w.num(data['maximum'])}",
         ),
     )
-    w.line(
-        1,
-        w.t(f"条款：{data['source']['clause']}", f"clause: {data['source']['clause']}"),
-    )
+    # An item without parts shows its clause once, under its loss.
+    if len(codes) > 1 or not losses:
+        clause = data["source"]["clause"]
+        w.line(1, w.t(f"条款：{clause}", f"clause: {clause}"))
     if not losses:
         w.line(1, w.t("该项没有失分。", "No points lost on this item."))
     for loss in losses:
