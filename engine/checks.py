@@ -762,9 +762,33 @@ def check_rulebook_folder(folder: Path) -> tuple[Rulebook | None, list[CheckFind
     except RulebookError as error:
         return None, [_finding_of(error)]
     findings = check_rulebook(rulebook)
+    if not any(finding.is_error for finding in findings):
+        findings += check_compiles(rulebook)
     if any(finding.is_error for finding in findings):
         return None, findings
     return rulebook, findings
+
+
+def check_compiles(rulebook: Rulebook) -> list[CheckFinding]:
+    """Compile ``rulebook`` into the rule engine and report what it rejects.
+
+    The rule engine has limits of its own (rules per unit kind, conditions
+    per field) that only show when its rulesets are registered.
+    """
+    # The engine modules import this one, so they are imported here.
+    from engine.cache import close_engine
+    from engine.errors import EngineError
+    from engine.evaluate import Engine
+
+    folder = str(rulebook.folder) if rulebook.folder else None
+    try:
+        engine = Engine(rulebook)
+    except RulebookError as error:
+        return [CheckFinding("error", error.problem, folder, code=error.code)]
+    except EngineError as error:
+        return [CheckFinding("error", str(error), folder, code=rulebook.id)]
+    close_engine(engine)
+    return []
 
 
 def _finding_of(error: RulebookError) -> CheckFinding:

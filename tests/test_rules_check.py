@@ -263,3 +263,46 @@ def test_check_unknown_rulebook(capsys: pytest.CaptureFixture[str]) -> None:
 
 def _listed(findings: list[CheckFinding]) -> str:
     return "\n".join(str(finding) for finding in findings)
+
+
+def test_too_many_rules_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "many-rules"
+    shutil.copytree(
+        bundled_rules_folder() / "cangzhou-2020",
+        folder,
+        ignore=shutil.ignore_patterns("samples", "tests"),
+    )
+    extra = "".join(
+        f"\n- code: XV{n}\n  text: 测试\n  unit_kinds: [school]\n  rules:\n"
+        f"    - id: XV{n}-rule\n"
+        f"      when: {{fact: incident, where: {{people: {{eq: {n}}}}}}}\n"
+        for n in range(260)
+    )
+    vetoes = folder / "vetoes.yaml"
+    vetoes.write_text(vetoes.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    rulebook, findings = check_rulebook_folder(folder)
+    assert rulebook is None
+    assert [str(finding) for finding in findings] == [
+        f"error: {folder} (cangzhou-2020): 294 rules apply to school units; "
+        "the rule engine accepts at most 250"
+    ]
+
+
+def test_engine_rejection_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "long-list"
+    shutil.copytree(
+        bundled_rules_folder() / "cangzhou-2020",
+        folder,
+        ignore=shutil.ignore_patterns("samples", "tests"),
+    )
+    numbers = ", ".join(str(n) for n in range(1, 400))
+    path = folder / "vetoes.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "          liability: true\n          people:\n            ge: 1"
+    assert old in text
+    new = f"          liability: true\n          people:\n            in: [{numbers}]"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    rulebook, findings = check_rulebook_folder(folder)
+    assert rulebook is None
+    assert len(findings) == 1
+    assert "the rule engine rejected the compiled rules" in str(findings[0])
