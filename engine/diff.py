@@ -60,6 +60,8 @@ class UnitChange:
     new_total: Fraction | None
     old_grade: str
     new_grade: str
+    old_vetoes: tuple[str, ...] = ()
+    new_vetoes: tuple[str, ...] = ()
 
     @property
     def delta(self) -> Fraction | None:
@@ -435,6 +437,8 @@ def outcome_diff(old: Rulebook, new: Rulebook, facts: FactSet) -> OutcomeDiff:
                     new_total,
                     old_grade,
                     new_grade,
+                    tuple(was.vetoes) if was else (),
+                    tuple(now.vetoes) if now else (),
                 )
             )
     if any(ERROR_GRADE in pair for pair in matrix):
@@ -520,12 +524,19 @@ def format_outcome(
         )
     )
     for change in shown:
-        lines.append(
+        line = (
             f"  {change.unit:<16} {_total(change.old_total, places):>7} -> "
             f"{_total(change.new_total, places):>7}  "
             f"{_signed(change.delta, places):>7}  "
             f"{change.old_grade} -> {change.new_grade}"
         )
+        added = [code for code in change.new_vetoes if code not in change.old_vetoes]
+        lifted = [code for code in change.old_vetoes if code not in change.new_vetoes]
+        if added:
+            line += f"  new veto {', '.join(added)}"
+        if lifted:
+            line += f"  veto lifted {', '.join(lifted)}"
+        lines.append(line)
     if outcome.adapted:
         lines.append("")
         lines.append("facts left out because a rulebook does not know their item code:")

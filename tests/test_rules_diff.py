@@ -141,6 +141,8 @@ def test_transition_matrix_counts() -> None:
     assert by_unit["between"].old_total == by_unit["between"].new_total == 87
     assert by_unit["removed"].delta == Fraction(100) - Fraction(149 * 100, 150)
     assert by_unit["failing"].new_total is None
+    assert by_unit["grid"].old_vetoes == ()
+    assert by_unit["grid"].new_vetoes == ("V3",)
     # Largest change of total first; a unit that failed on one side goes last.
     assert [change.unit for change in outcome.changes] == [
         "removed",
@@ -188,6 +190,7 @@ def test_cli_diff_on_sample(capsys: pytest.CaptureFixture[str]) -> None:
         in out
     )
     assert "largest 3 shown" in out
+    assert "qualified -> unqualified  new veto V3" in out
     lines = out.splitlines()
     header = lines.index(
         next(line for line in lines if line.startswith("grade transitions"))
