@@ -13,6 +13,7 @@ them, whatever the number of workers and whatever order chunks finish in.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -96,6 +97,10 @@ def evaluate_batch(
         if progress is not None:
             progress(done, total)
 
+    # The records are long-lived: moved out of the collector's sight, they
+    # are not scanned by every full collection (which made evaluation slow
+    # down as the input grew), and forked workers share their pages.
+    gc.freeze()
     if workers == 1 or len(groups) <= 1:
         global _shared
         _shared = shared
@@ -108,6 +113,7 @@ def evaluate_batch(
         for found in _run_pool(shared, groups, total, workers):
             collect(found)
 
+    gc.unfreeze()
     result: BatchResult[Any] = BatchResult()
     result.errors = [
         UnitError(error.unit, error.message, error.file) for error in facts.errors

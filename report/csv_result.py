@@ -38,10 +38,11 @@ def ranked(summaries: Iterable[UnitSummary]) -> list[tuple[int, UnitSummary]]:
     on the input.
     """
     rows: list[tuple[int, UnitSummary]] = []
-    ordered = sorted(
-        summaries,
-        key=lambda s: (KIND_ORDER.get(s.kind, 2), s.kind, s.vetoed, -s.total, s.unit),
-    )
+    # Stable sorts from the last key to the first, each on one plain key,
+    # are several times faster than one sort on a tuple with a Decimal.
+    ordered = sorted(summaries, key=lambda s: s.unit)
+    ordered.sort(key=lambda s: s.total, reverse=True)
+    ordered.sort(key=lambda s: (KIND_ORDER.get(s.kind, 2), s.kind, s.vetoed))
     previous: tuple[str, bool, Decimal] | None = None
     rank = 0
     position = 0

@@ -25,20 +25,23 @@ def exact_text(value: Fraction) -> str:
     >>> exact_text(Fraction(7, 2)), exact_text(Fraction(1, 3)), exact_text(Fraction(5))
     ('3.5', '1/3', '5')
     """
+    numerator = value.numerator
     denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator != 1:
-        return f"{value.numerator}/{value.denominator}"
-    if value.denominator == 1:
-        return str(value.numerator)
-    places = 0
-    while (value * 10**places).denominator != 1:
-        places += 1
-    scaled = value * 10**places
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    if denominator == 1:
+        return str(numerator)
+    # A fraction has a finite decimal exactly when its denominator has no
+    # prime factors but 2 and 5; the places needed are the larger count.
+    twos = (denominator & -denominator).bit_length() - 1
+    rest = denominator >> twos
+    fives = 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return f"{numerator}/{denominator}"
+    places = max(twos, fives)
+    digits = str(abs(numerator) * (10**places // denominator)).rjust(places + 1, "0")
+    sign = "-" if numerator < 0 else ""
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 

@@ -1,22 +1,15 @@
 """The batch's Excel workbook: ranking, category scores, vetoes and registers.
 
-Written with openpyxl in write-only mode, which streams rows instead of
-keeping every cell in memory. Every sheet has a frozen header row and an
-auto-filter, so that staff can sort and print it as it is.
+Every sheet has a frozen header row, an auto-filter and a header that
+repeats on printed pages, so that staff can sort and print it as it is.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from engine.result import UnitError
 from engine.rulebook import Rulebook
@@ -34,11 +27,9 @@ from report.csv_result import (
 from report.register import REGISTER_COLUMNS, OpenHazard
 from report.self_assessment import SELF_COLUMNS, self_assessment_rows
 from report.summary import UnitSummary
+from report.xlsx_stream import StreamingWorkbook, Value
 
 logger = logging.getLogger(__name__)
-
-HEADER_FONT = Font(bold=True)
-HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass
@@ -54,7 +45,15 @@ def write_results_xlsx(
     path: Path, content: WorkbookContent, rulebook: Rulebook
 ) -> None:
     """Write the results workbook atomically."""
-    workbook = Workbook(write_only=True)
+    with atomic_path(path) as temporary:
+        workbook = StreamingWorkbook(temporary)
+        _add_sheets(workbook, content, rulebook)
+        workbook.close()
+
+
+def _add_sheets(
+    workbook: StreamingWorkbook, content: WorkbookContent, rulebook: Rulebook
+) -> None:
     ranking = ranked(content.summaries)
     _add_sheet(
         workbook,
@@ -87,8 +86,15 @@ def write_results_xlsx(
         self_assessment_rows(content.summaries),
     )
     _add_sheet(workbook, "错误 errors", ERROR_COLUMNS, error_rows(content.errors))
-    with atomic_path(path) as temporary:
-        workbook.save(temporary)
+
+
+def _add_sheet(
+    workbook: StreamingWorkbook,
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+) -> None:
+    workbook.add_sheet(title, columns, _excel_rows(rows))
 
 
 VETO_COLUMNS = [
@@ -141,36 +147,13 @@ def _category_table(
     return columns, rows()
 
 
-def _add_sheet(
-    workbook: Workbook,
-    title: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Cell]],
-) -> None:
-    # The stubs omit the column and filter settings that write-only sheets have.
-    sheet: Any = workbook.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"
-    for number, column in enumerate(columns, start=1):
-        width = min(40, max(10, len(column.encode("gbk", "replace")) + 2))
-        sheet.column_dimensions[get_column_letter(number)].width = width
-    cells = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = HEADER_FONT
-        cell.alignment = HEADER_ALIGNMENT
-        cells.append(cell)
-    sheet.append(cells)
-    count = 0
-    for row in rows:
-        sheet.append([_excel_value(value) for value in row])
-        count += 1
-    last = get_column_letter(max(1, len(columns)))
-    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
-    sheet.print_title_rows = "1:1"
-
-
-def _excel_value(value: Cell) -> object:
+def _excel_value(value: Cell) -> Value:
     # Booleans as the words staff type, so a filter shows 是/否 clearly.
     if isinstance(value, bool):
         return "是 true" if value else "否 false"
     return value
+
+
+def _excel_rows(rows: Iterable[Sequence[Cell]]) -> Iterator[list[Value]]:
+    for row in rows:
+        yield [_excel_value(value) for value in row]
