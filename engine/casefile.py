@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import Field, TypeAdapter, ValidationError
 
 from engine.assertions import unit_facts
+from engine.checks import format_points
 from engine.errors import EngineError, RulebookError
 from engine.evaluate import Engine
 from engine.result import UnitResult, round_half_up
@@ -377,7 +378,13 @@ def compare_unit(
 
 
 def _shown(value: Fraction, places: int) -> str:
-    return str(round_half_up(value, places)) if _fits(value, places) else str(value)
+    if _fits(value, places):
+        return str(round_half_up(value, places))
+    # Results compare as shown, so such an expectation can never match.
+    return (
+        f"{format_points(value)} (more than {places} decimal places; write "
+        "the figure as shown)"
+    )
 
 
 def _fits(value: Fraction, places: int) -> bool:

@@ -217,3 +217,26 @@ def test_missing_case_file_is_error(tmp_path: Path) -> None:
     assert not report.passed
     assert "file not found" in report.errors[0].message
     assert isinstance(report.errors[0], RulebookError)
+
+
+def test_too_precise_expectation_explained(tmp_path: Path) -> None:
+    folder = copy_of(tmp_path)
+    path = folder / "tests" / "precise.yaml"
+    path.write_text(
+        "cases:\n"
+        "  - name: an expectation with three decimal places\n"
+        "    units:\n"
+        "      - id: s1\n"
+        "        name: 学校\n"
+        "        kind: school\n"
+        "        level: primary\n"
+        "    expect:\n"
+        "      s1: {total: 99.333}\n",
+        encoding="utf-8",
+    )
+    report = run_case_files(load_rulebook_folder(folder), [path])
+    [failure] = report.failures
+    [difference] = failure.differences
+    assert difference.expected == (
+        "99.333 (more than 2 decimal places; write the figure as shown)"
+    )
