@@ -476,6 +476,15 @@ def load_rulebook_folder(folder: Path, *, check: bool = True) -> Rulebook:
             )
             continue
         documents[key] = doc
+        if doc.data is None and key in ("metadata", "parameters"):
+            errors.append(
+                RulebookError(
+                    f"{name} is empty; expected a mapping of its fields "
+                    "(see docs/rulebook.md)",
+                    file=path,
+                )
+            )
+            continue
         parts[key] = doc.data if doc.data is not None else []
     if errors:
         raise RulebookErrors(errors)

@@ -1,7 +1,8 @@
 """`xiaoan rules check`: one broken rulebook per mistake, and the words its message needs.
 
 Each fixture in ``fixtures/rulebooks`` names a file of the bundled rulebook
-and one edit that breaks it (or ``delete: true``). The test applies the edit
+and one edit that breaks it (or ``delete: true``, or ``content`` that
+replaces the whole file). The test applies the edit
 to a copy and looks for a finding of the expected severity at the file and
 line of the mistake. That message must name the rule or item id, what was
 found and what is accepted, and for a misspelt name the nearest valid one.
@@ -35,6 +36,9 @@ def broken_copy(tmp_path: Path, name: str) -> tuple[Path, int | None]:
     path = folder / spec["file"]
     if spec.get("delete"):
         path.unlink()
+        return folder, None
+    if "content" in spec:
+        path.write_text(spec["content"], encoding="utf-8")
         return folder, None
     text = path.read_text(encoding="utf-8")
     assert spec["old"] in text, f"fixture {name}: text to replace not found"
@@ -89,6 +93,12 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         ["(C4)", "declares 5 points", "parts sum to 6"],
     ),
     ("duplicate_code", "error", "sheets.yaml", ["(C2)", "duplicate code 'C2'"]),
+    (
+        "wrong_shortfall",
+        "error",
+        "measures.yaml",
+        ["(M-C13)", "found 'all-or-nothing'", "'proportional' or 'all_or_nothing'"],
+    ),
     (
         "unknown_fact",
         "error",
@@ -208,8 +218,18 @@ def test_missing_file_named(tmp_path: Path) -> None:
     ]
 
 
+def test_empty_parameters_named(tmp_path: Path) -> None:
+    folder, _ = broken_copy(tmp_path, "empty_parameters")
+    rulebook, findings = check_rulebook_folder(folder)
+    assert rulebook is None
+    assert [str(finding) for finding in findings] == [
+        f"error: {folder / 'parameters.yaml'}: parameters.yaml is empty; "
+        "expected a mapping of its fields (see docs/rulebook.md)"
+    ]
+
+
 def test_every_fixture_in_table() -> None:
-    named = {case[0] for case in CASES} | {"missing_sheets_file"}
+    named = {case[0] for case in CASES} | {"missing_sheets_file", "empty_parameters"}
     assert named == {path.stem for path in FIXTURES.glob("*.yaml")}
 
 
