@@ -20,7 +20,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from engine.assertions import unit_facts
 from engine.checks import format_points
-from engine.errors import EngineError, RulebookError
+from engine.errors import EngineError, RulebookError, RulebookErrors
 from engine.evaluate import Engine
 from engine.result import UnitResult, round_half_up
 from engine.rulebook import Points, Rulebook, _Model
@@ -169,9 +169,11 @@ def run_case_files(
     for path in paths:
         try:
             document, cases = load_case_file(path)
+        except RulebookErrors as failure:
+            report.errors.extend(failure.errors)
+            continue
         except RulebookError as error:
-            errors = getattr(error, "errors", [error])
-            report.errors.extend(errors)
+            report.errors.append(error)
             continue
         for index, case in enumerate(cases):
             report.outcomes.append(run_case(engine, case, document, index))
@@ -198,8 +200,6 @@ def load_case_file(path: Path) -> tuple[Document, list[Case]]:
     try:
         parsed = TypeAdapter(CaseFile).validate_python(document.data)
     except ValidationError as error:
-        from engine.errors import RulebookErrors
-
         raise RulebookErrors(
             errors_from_validation(error, document, CaseFile)
         ) from None
