@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--into",
         type=Path,
         metavar="DIR",
-        help="folder to create ID in; default: the folder that holds OTHER",
+        help="folder to create ID in; default: the folder that contains OTHER "
+        "when OTHER is in a source checkout, else the current folder",
     )
     new.set_defaults(run=run_new)
 
@@ -176,7 +178,7 @@ def run_new(args: argparse.Namespace) -> int:
         return 1
     try:
         source = load_rulebook_folder(folder)
-        target = copy_rulebook(source, args.id, args.into or folder.parent)
+        target = copy_rulebook(source, args.id, args.into or _default_home(folder))
     except RulebookError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
@@ -229,3 +231,11 @@ def run_schema(args: argparse.Namespace) -> int:
     write_atomically(args.output, text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _default_home(folder: Path) -> Path:
+    """Choose where a new edition goes: beside OTHER, unless OTHER is installed."""
+    installed = {"site-packages", "dist-packages"} & set(folder.resolve().parts)
+    if installed or not os.access(folder.parent, os.W_OK):
+        return Path.cwd()
+    return folder.parent
