@@ -10,12 +10,20 @@ from cli import (
     batch_command,
     evaluate_command,
     rules_command,
+    template_command,
     whatif_command,
     why_command,
 )
 from cli.common import configure_logging
 
-COMMANDS = [evaluate_command, rules_command, batch_command, why_command, whatif_command]
+COMMANDS = [
+    evaluate_command,
+    rules_command,
+    batch_command,
+    template_command,
+    why_command,
+    whatif_command,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

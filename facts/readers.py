@@ -88,7 +88,14 @@ def read_facts(paths: Sequence[Path]) -> FactSet:
 
 
 def read_facts_file(path: Path) -> FactSet:
-    """Read one facts file (by its suffix: ``.json`` as JSON, else YAML)."""
+    """Read one facts file (by its suffix: ``.json`` as JSON, else YAML).
+
+    An Excel workbook or a folder of CSV files is read as fact sheets.
+    """
+    from facts.spreadsheets import is_spreadsheet_input, read_spreadsheet_facts
+
+    if is_spreadsheet_input(path):
+        return read_spreadsheet_facts(path)
     try:
         document = load_document(path)
     except DocumentError as error:
