@@ -10,6 +10,7 @@ from cli import (
     batch_command,
     evaluate_command,
     rules_command,
+    sample_command,
     template_command,
     whatif_command,
     why_command,
@@ -21,6 +22,7 @@ COMMANDS = [
     rules_command,
     batch_command,
     template_command,
+    sample_command,
     why_command,
     whatif_command,
 ]
