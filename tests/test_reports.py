@@ -1,0 +1,127 @@
+"""Batch writers: atomic files, exact numbers, ranking, the streamed workbook."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from engine.evaluate import Engine
+from engine.rulebook import Rulebook
+from facts.readers import read_facts
+from report.atomic import atomic_text, remove_stale_temporaries
+from report.csv_result import ranked
+from report.firings_log import exact_text
+from report.summary import UnitSummary, summarize
+from report.xlsx_stream import StreamingWorkbook
+
+SAMPLE = (
+    Path(__file__).parent.parent
+    / "rules"
+    / "cangzhou-2020"
+    / "samples"
+    / "cangzhou-2020.yaml"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Fraction(7, 2), "3.5"),
+        (Fraction(-1, 20), "-0.05"),
+        (Fraction(1, 3), "1/3"),
+        (Fraction(-2, 3), "-2/3"),
+        (Fraction(40), "40"),
+        (Fraction(9722, 10000), "0.9722"),
+    ],
+)
+def test_exact_text(value: Fraction, text: str) -> None:
+    assert exact_text(value) == text
+    assert Fraction(text) == value
+
+
+def test_atomic_write_keeps_old_file_on_error(tmp_path: Path) -> None:
+    path = tmp_path / "results.csv"
+    path.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_text(path) as stream:
+        stream.write("half")
+        raise RuntimeError("writer failed")
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_stale_temporaries_removed(tmp_path: Path) -> None:
+    stale = tmp_path / ".results.json.x1.partial"
+    stale.write_text("{", encoding="utf-8")
+    keep = tmp_path / "notes.partial.txt"
+    keep.write_text("mine", encoding="utf-8")
+    assert remove_stale_temporaries(tmp_path) == [stale]
+    assert keep.exists()
+
+
+@pytest.fixture(scope="module")
+def summaries(rulebook: Rulebook, engine: Engine) -> list[UnitSummary]:
+    evaluation = engine.evaluate(read_facts([SAMPLE]))
+    return [summarize(result, rulebook) for result in evaluation.results]
+
+
+def test_ranking_shares_ties(summaries: list[UnitSummary]) -> None:
+    schools = [s for s in summaries if s.kind == "school" and not s.vetoed][:3]
+    tied = [dataclasses.replace(s, total=Decimal("88.00")) for s in schools]
+    ranks = [rank for rank, _ in ranked(tied)]
+    assert ranks == [1, 1, 1]
+    order = [summary.unit for _, summary in ranked(tied)]
+    assert order == sorted(order)
+
+
+def test_ranking_puts_vetoed_last(summaries: list[UnitSummary]) -> None:
+    counties = [s for _, s in ranked(summaries) if s.kind == "county_bureau"]
+    flags = [s.vetoed for s in counties]
+    assert flags == sorted(flags)
+    assert any(flags)
+
+
+def test_streamed_workbook_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    workbook = StreamingWorkbook(path)
+    workbook.add_sheet(
+        "排名 ranking",
+        ["单位 unit", "总分 total", "次数 count"],
+        [
+            ["a&b <c>", Decimal("87.10"), 3],
+            ["bell\x07", None, 0],
+            ["'quoted'", Decimal("-1.5"), 2],
+        ],
+    )
+    workbook.add_sheet("a/b:c", ["x"], [])
+    workbook.close()
+    book = load_workbook(path)
+    assert book.sheetnames == ["排名 ranking", "a b c"]
+    sheet = book["排名 ranking"]
+    assert [cell.value for cell in sheet[1]] == [
+        "单位 unit",
+        "总分 total",
+        "次数 count",
+    ]
+    assert sheet["A2"].value == "a&b <c>"
+    assert sheet["B2"].value == pytest.approx(87.1)
+    assert sheet["B2"].number_format == "0.00"
+    assert sheet["A3"].value == "bell"
+    assert sheet["C3"].value == 0
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:C4"
+    assert sheet["A1"].font.b
+
+
+def test_streamed_workbook_same_bytes(tmp_path: Path) -> None:
+    contents = []
+    for name in ("one.xlsx", "two.xlsx"):
+        workbook = StreamingWorkbook(tmp_path / name)
+        workbook.add_sheet("s", ["a"], [[Decimal("1.00")], ["x"]])
+        workbook.close()
+        contents.append((tmp_path / name).read_bytes())
+    assert contents[0] == contents[1]
