@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.compiler import CompiledRuleset, scaled_bounds
+from engine.compiler import SCALE, CompiledRuleset
 from engine.result import FactRecord
 from facts.models import Unit
 
@@ -93,9 +93,11 @@ class _Builder:
             if isinstance(value, Fraction) or (
                 isinstance(value, int) and not isinstance(value, bool)
             ):
-                low, high = scaled_bounds(Fraction(value))
+                # scaled_bounds in integers: this runs for every number of
+                # every unit, and Fraction arithmetic is slow.
+                low, remainder = divmod(value.numerator * SCALE, value.denominator)
                 asserted[f"{name}_lo"] = low
-                asserted[f"{name}_hi"] = high
+                asserted[f"{name}_hi"] = low + 1 if remainder else low
             else:
                 asserted[name] = value
         self.facts.append(asserted)
