@@ -52,7 +52,7 @@ class BatchResult(Generic[Output]):
 
 @dataclass
 class _Shared:
-    """What every worker reads: set before the workers fork, or sent once."""
+    """The state every worker reads, set before the workers fork or sent once."""
 
     rulebook: Rulebook
     records: list[UnitRecord]

@@ -7,7 +7,7 @@ A header cell gives the Chinese label and the field name (``单位代码 id``);
 only the last word counts, so either alone also works. A row whose first
 cell starts with ``说明`` explains the columns and is skipped.
 
-Rows become the same mappings a YAML facts file holds and go through
+Rows become the same mappings a YAML facts file contains and go through
 :func:`facts.readers.facts_from_data`, so every check and message is shared.
 Every value keeps its cell, and an error names the file, sheet, row and
 column as ``book.xlsx:findings!D5``.
@@ -257,7 +257,7 @@ SHEET_BY_NAME = {sheet.name: sheet for sheet in SHEETS}
 class CellRef(int):
     """A row number that prints as a cell reference, ``findings!D5``.
 
-    It stands where a line number goes in :class:`FactError`, so every
+    It is passed where a line number goes in :class:`FactError`, so every
     error about a spreadsheet value names its sheet, row and column.
     """
 

@@ -1,6 +1,6 @@
 """Write files atomically: a temporary file in the same folder, then a rename.
 
-A reader, or a run killed half-way, sees either the old file or the whole
+A reader, or a run killed half-way, finds either the old file or the whole
 new one, never a part: ``os.replace`` within one folder is atomic on POSIX
 and Windows file systems.
 """

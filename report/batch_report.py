@@ -1,8 +1,8 @@
 """Write a batch's output folder: results, tables, registers, logs, run record.
 
 Every file is written atomically. ``run.json`` is removed first and
-written last, so a folder without it holds an unfinished run, while a
-folder with it holds one run's complete output.
+written last, so a folder without it contains an unfinished run, while a
+folder with it contains one run's complete output.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ RUN_JSON = "run.json"
 
 @dataclass
 class BatchReport:
-    """What one batch run produced, ready to be written."""
+    """The outputs of one batch run, ready to be written."""
 
     rulebook: Rulebook
     inputs: list[Path]

@@ -34,8 +34,8 @@ def ranked(summaries: Iterable[UnitSummary]) -> list[tuple[int, UnitSummary]]:
     """Rank units within their kind: unvetoed first, then by shown total.
 
     Units with the same veto state and shown total share a rank (1, 2, 2,
-    4); within it they are ordered by unit id, so the order never depends
-    on the input.
+    4). Within a rank they are ordered by unit id, so the order never
+    depends on the input.
     """
     rows: list[tuple[int, UnitSummary]] = []
     # Stable sorts from the last key to the first, each on one plain key,

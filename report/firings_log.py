@@ -1,7 +1,7 @@
 """The firings log: every unit's recorded firings and facts, one JSON line each.
 
 A stored run can be explained from this log without evaluating again:
-each line holds the unit id, every firing (rule, effect, code, matched
+each line contains the unit id, every firing (rule, effect, code, matched
 facts, points) and every fact asserted, with numbers as exact text
 (``"3.5"``, ``"1/3"``) that ``fractions.Fraction`` reads back unchanged.
 """

@@ -46,7 +46,7 @@ class SelfScoreRow:
 
 @dataclass(frozen=True)
 class UnitSummary:
-    """What the batch tables need of one unit, rounded for display."""
+    """The figures of one unit that the batch tables show, rounded for display."""
 
     unit: str
     name: str
@@ -124,7 +124,7 @@ def indented_json(value: Any, indent: str = "") -> str:
 
     The standard encoder falls back to a slow pure-Python path whenever
     ``indent`` is set; this writes the same text for the types a result
-    document holds (str, int, float, bool, None, lists and dicts with string
+    document contains (str, int, float, bool, None, lists and dicts with string
     keys), about three times faster, with each line after the first
     prefixed by ``indent``.
 
@@ -173,8 +173,8 @@ def self_score_rows(result: UnitResult, rulebook: Rulebook) -> tuple[SelfScoreRo
     """Compare each self score with the assessed points, in sheet order.
 
     An item is flagged when the self score exceeds the assessed points by
-    more than the rulebook's ``self_score_margin``; an item left out as not
-    applicable has no assessed points and is never flagged.
+    more than the rulebook's ``self_score_margin``. An item left out as not
+    applicable has no assessed points, so it is never flagged.
     """
     if not result.self_scores:
         return ()
@@ -202,9 +202,9 @@ def self_score_rows(result: UnitResult, rulebook: Rulebook) -> tuple[SelfScoreRo
 def results_json_text(head: dict[str, object], summaries: list[UnitSummary]) -> str:
     """Assemble the result document from ``head`` and each unit's JSON text.
 
-    ``head`` is a result document whose ``results`` list is empty; the text
+    ``head`` is a result document whose ``results`` list is empty. The text
     is byte for byte what ``report.json_result.dumps`` writes for the whole
-    document, without encoding every unit again in this process.
+    document, but no unit is encoded again in this process.
     """
     text = json.dumps(head, ensure_ascii=False, indent=2) + "\n"
     if not summaries:

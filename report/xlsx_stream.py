@@ -179,7 +179,7 @@ def _write_sheet(
         for index, width in enumerate(widths, start=1)
     )
     # The dimension and filter need the row count, which a stream of rows
-    # gives only at its end; the sheet is kept in memory as text until then.
+    # gives only at its end, so the sheet is kept in memory as text until then.
     parts: list[str] = []
     parts.append(_row(1, header, letters, HEADER_STYLE))
     count = 0
