@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 import sys
 import time
@@ -66,7 +67,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    inputs = read_inputs(args.inputs, args.rulebook)
+    # Reading creates many objects and no garbage cycles worth collecting:
+    # without the collector's repeated full scans it takes a quarter of
+    # the time (about 0.5 s instead of 1.9 s for 10,000 units).
+    gc.disable()
+    try:
+        inputs = read_inputs(args.inputs, args.rulebook)
+    finally:
+        gc.enable()
     rulebook = inputs.rulebook
     if rulebook is None:
         for error in inputs.errors:
