@@ -12,7 +12,7 @@ from engine.errors import RulebookError
 from engine.library import resolve_rulebook
 from engine.result import UnitError
 from engine.rulebook import Rulebook, load_rulebook_folder
-from facts.readers import FactSet, read_facts
+from facts.readers import FactSet, UnitRecord, read_facts
 
 logger = logging.getLogger("xiaoan")
 
@@ -60,28 +60,25 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
     """Read the facts and load the rulebook they (or the option) name."""
     errors: list[UnitError] = []
     warnings: list[str] = []
-    if facts_paths:
-        facts = read_facts(facts_paths)
-    else:
-        facts = FactSet()
+    facts = read_facts(facts_paths) if facts_paths else FactSet()
 
-    named = sorted(set(facts.rulebooks.values()))
-    choice = rulebook_arg or (named[0] if named else None) or DEFAULT_RULEBOOK
-    if rulebook_arg and named and any(name != rulebook_arg for name in named):
-        warnings.append(
-            f"--rulebook {rulebook_arg} overrides the facts files' rulebook "
-            f"{', '.join(named)}"
-        )
-    elif len(named) > 1:
-        warnings.append(
-            f"the facts files name different rulebooks ({', '.join(named)}); "
-            f"using {choice}"
-        )
+    choice: str | None
+    if rulebook_arg:
+        choice = rulebook_arg
+        others = sorted({name for name in facts.rulebooks.values() if name != choice})
+        if others:
+            warnings.append(
+                f"--rulebook {choice} overrides the facts files' rulebook "
+                f"{', '.join(others)}"
+            )
+    else:
+        choice = _choose_rulebook(facts, errors, warnings, bool(facts_paths))
 
     rulebook = None
     try:
-        folder = resolve_rulebook(choice)
-        rulebook = load_rulebook_folder(folder)
+        # With no choice, every file named an unknown rulebook and is reported.
+        if choice is not None:
+            rulebook = load_rulebook_folder(resolve_rulebook(choice))
     except RulebookError as error:
         errors.append(UnitError(None, error.message))
     if rulebook is not None and not facts_paths:
@@ -98,6 +95,56 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return Inputs(rulebook, facts, errors, warnings)
+
+
+def _choose_rulebook(
+    facts: FactSet, errors: list[UnitError], warnings: list[str], named_files: bool
+) -> str | None:
+    """Pick the first known rulebook the files name; drop files naming an unknown one.
+
+    A file that names an unknown rulebook is an error, and its units are not
+    evaluated. A file that names another known rulebook is evaluated with the
+    chosen one, with a warning.
+    """
+    known: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for file, name in facts.rulebooks.items():
+        try:
+            resolve_rulebook(name)
+        except RulebookError as error:
+            unknown[file] = name
+            errors.append(UnitError(None, f"{file}: {error.message}", file))
+        else:
+            known[file] = name
+    if unknown:
+        kept: list[UnitRecord] = []
+        for record in facts.units:
+            if str(record.file) not in unknown:
+                kept.append(record)
+                continue
+            name = unknown[str(record.file)]
+            errors.append(
+                UnitError(
+                    record.unit.id,
+                    f"{record.file}, unit {record.unit.id}: not evaluated, because "
+                    f"its file names the unknown rulebook {name!r}",
+                    str(record.file),
+                )
+            )
+        facts.units = kept
+    if not facts.rulebooks:
+        if named_files:
+            warnings.append(
+                f"the facts files name no rulebook; using {DEFAULT_RULEBOOK}"
+            )
+        return DEFAULT_RULEBOOK
+    if not known:
+        return None
+    choice = next(iter(known.values()))
+    for file, name in known.items():
+        if name != choice:
+            warnings.append(f"{file} names rulebook {name}; evaluated with {choice}")
+    return choice
 
 
 def configure_logging(verbose: bool) -> None:

@@ -157,6 +157,7 @@ class Engine:
                 )
         warnings.extend(_missing_warnings(ruleset, records, firings, sheet_score.items))
         warnings.extend(_unused_fact_warnings(rulebook, records, firings))
+        warnings.extend(_unread_fact_warnings(ruleset, records, unit.kind))
 
         percent = 100 * sheet_score.earned / sheet_score.maximum
         vetoes = sorted({firing.code for firing in firings if firing.effect == "veto"})
@@ -225,11 +226,18 @@ class Engine:
 
 def unit_kinds(facts: FactSet) -> dict[str, UnitKind | None]:
     """Map every unit id of ``facts`` to its kind, for the county checks."""
-    # A unit that failed to read is still among the inputs (kind None), so
-    # that its schools are evaluated and not rejected for a missing county.
-    kinds: dict[str, UnitKind | None] = {
-        error.unit: None for error in facts.errors if error.unit is not None
-    }
+    # A county bureau that failed to read is still among the inputs (kind
+    # None), so that its schools are evaluated and not rejected for a missing
+    # county. Any other unit that failed counts as not a county bureau.
+    kinds: dict[str, UnitKind | None] = {}
+    for error in facts.errors:
+        if error.unit is None:
+            continue
+        written = facts.failed_kinds.get(error.unit)
+        is_county = written == UnitKind.COUNTY_BUREAU.value or error.unit not in (
+            facts.failed_kinds
+        )
+        kinds[error.unit] = None if is_county else UnitKind.SCHOOL
     kinds.update({record.unit.id: record.unit.kind for record in facts.units})
     return kinds
 
@@ -281,6 +289,25 @@ def _unused_fact_warnings(
         f"{record.kind} {record.id} ignored: no rule applies to it for this unit"
         for record in records.values()
         if record.kind in warned and record.key not in used
+    ]
+
+
+def _unread_fact_warnings(
+    ruleset: CompiledRuleset, records: dict[str, FactRecord], kind: UnitKind
+) -> list[str]:
+    """Warn of measures, flags and profile keys that no rule reads for this kind.
+
+    A school measure written on a county bureau, for instance, changes
+    nothing, and the inspector should know it was not read.
+    """
+    read = set(ruleset.checked_names) | {
+        ("measure", name) for name in ruleset.scored_measures
+    }
+    kinds = ("measure", "flag", "profile")
+    return [
+        f"{record.kind} {record.id} ignored: no rule reads it for a {kind.value}"
+        for record in records.values()
+        if record.kind in kinds and (record.kind, record.id) not in read
     ]
 
 

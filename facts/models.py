@@ -221,6 +221,7 @@ class Hazard(_Fact):
     found: dt.date
     deadline: dt.date | None = None
     rectified: dt.date | None = None
+    note: str = ""
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Hazard:
@@ -252,6 +253,31 @@ class Unit(_Fact):
     self_scores: dict[str, Number] = {}
     hazards: list[Hazard] = []
     note: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_blocks(cls, data: Any) -> Any:
+        """Read a block written with nothing under it (``findings:``) as empty."""
+        if isinstance(data, dict):
+            blocks = (
+                "profile",
+                "findings",
+                "not_applicable",
+                "measures",
+                "incidents",
+                "petitions",
+                "recognitions",
+                "convictions",
+                "flags",
+                "self_scores",
+                "hazards",
+            )
+            data = {
+                key: value
+                for key, value in data.items()
+                if not (key in blocks and value is None)
+            }
+        return data
 
     @field_validator("id")
     @classmethod
@@ -287,7 +313,24 @@ class Unit(_Fact):
         for score in self.self_scores.values():
             if score < 0:
                 raise ValueError("self scores must not be negative")
+        self._check_ids_across_lists()
         return self
+
+    def _check_ids_across_lists(self) -> None:
+        """Reject an id used by two facts of the unit, such as incident and petition X1."""
+        seen: dict[str, str] = {}
+        lists = ("findings", "incidents", "petitions", "recognitions", "convictions")
+        for name in lists:
+            for index, entry in enumerate(getattr(self, name)):
+                if entry.id is None:
+                    continue
+                place = f"{name}[{index}]"
+                if entry.id in seen:
+                    raise ValueError(
+                        f"duplicate id {entry.id!r} at {place}, already used at "
+                        f"{seen[entry.id]}; ids must be unique within the unit"
+                    )
+                seen[entry.id] = place
 
 
 class SampleRecord(_Fact):

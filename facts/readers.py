@@ -68,10 +68,14 @@ class FactSet:
     rulebook: str | None = None
     rulebooks: dict[str, str] = field(default_factory=dict)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    # The kind written on each unit that failed validation, as found.
+    failed_kinds: dict[str, object] = field(default_factory=dict)
 
     def extend(self, other: FactSet) -> None:
         self.units.extend(other.units)
         self.errors.extend(other.errors)
+        for unit_id, kind in other.failed_kinds.items():
+            self.failed_kinds.setdefault(unit_id, kind)
         self.rulebooks.update(other.rulebooks)
         self.samples.extend(other.samples)
         if self.rulebook is None:
@@ -106,7 +110,11 @@ def read_facts_file(path: Path) -> FactSet:
                 )
             ]
         )
-    return facts_from_data(document.data, path, document)
+    facts = facts_from_data(document.data, path, document)
+    # Records keep the document for the positions of their fields only, so
+    # the parsed data, a second copy of every unit, can be freed.
+    document.data = None
+    return facts
 
 
 def facts_from_data(data: Any, path: Path, document: Document | None = None) -> FactSet:
@@ -153,6 +161,8 @@ def facts_from_data(data: Any, path: Path, document: Document | None = None) -> 
                 error, path, shown_id, Unit, document, ("units", index)
             )
             result.errors.append(_merge(errors))
+            if shown_id is not None:
+                result.failed_kinds.setdefault(shown_id, raw.get("kind"))
             continue
         result.units.append(UnitRecord(unit, path, index, document))
     return result

@@ -177,10 +177,12 @@ def test_unknown_rulebook_json() -> None:
     assert run.returncode == 1
     document = json.loads(run.stdout)
     assert document["results"] == []
-    assert len(document["errors"]) == 1
     error = document["errors"][0]
     assert error["unit"] is None
     assert "unknown rulebook 'cangzhou-2002'" in error["message"]
+    assert "unknown_rulebook.yaml" in error["message"]
+    failed_units = [error["unit"] for error in document["errors"][1:]]
+    assert failed_units == ["good-school"]
 
 
 def test_missing_facts_file() -> None:

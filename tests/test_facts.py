@@ -271,13 +271,29 @@ def test_fixture_table_covers_folder() -> None:
 def test_unknown_rulebook_is_run_error() -> None:
     inputs = read_inputs([FACTS / "unknown_rulebook.yaml"], None)
     assert inputs.rulebook is None
-    assert len(inputs.errors) == 1
+    assert len(inputs.errors) == 2
     error = inputs.errors[0]
     assert error.unit is None
     assert "unknown rulebook 'cangzhou-2002'" in error.message
     assert "did you mean 'cangzhou-2020'" in error.message
-    # The facts themselves were read: only the rulebook is missing.
-    assert [record.unit.id for record in inputs.facts.units] == ["good-school"]
+    # Each unit of the file is reported as not evaluated, by id.
+    assert inputs.errors[1].unit == "good-school"
+    assert "not evaluated" in inputs.errors[1].message
+    assert inputs.facts.units == []
+
+
+def test_unknown_rulebook_file_spares_others(tmp_path: Path) -> None:
+    """A file naming an unknown rulebook fails alone; other files evaluate."""
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "rulebook: cangzhou-2020\nunits:\n  - {id: other-school, kind: school}\n",
+        "utf-8",
+    )
+    inputs = read_inputs([FACTS / "unknown_rulebook.yaml", good], None)
+    assert inputs.rulebook is not None
+    assert inputs.rulebook.id == "cangzhou-2020"
+    assert [record.unit.id for record in inputs.facts.units] == ["other-school"]
+    assert [error.unit for error in inputs.errors] == [None, "good-school"]
 
 
 def test_unreadable_file_is_run_error(tmp_path: Path) -> None:
@@ -407,3 +423,73 @@ def test_school_of_unreadable_county_evaluated(
     assert [error.unit for error in evaluation.errors] == ["county-a"]
     assert "did you mean 'director_safety_deployments'" in evaluation.errors[0].message
     assert len(evaluation.results) == 5
+
+
+def test_school_of_unreadable_school_rejected(
+    evaluate: Evaluator, make: UnitFacts
+) -> None:
+    """A county field naming a school that failed to read is still an error."""
+    bad_parent = make.school("parent", profile={"canten": True})
+    child = make.school("child", county="parent")
+    evaluation = evaluate.run(bad_parent, child)
+    assert [error.unit for error in evaluation.errors] == ["parent", "child"]
+    assert "not a county bureau" in evaluation.errors[1].message
+    assert evaluation.results == []
+
+
+def test_event_id_shared_across_lists(evaluate: Evaluator, make: UnitFacts) -> None:
+    """An incident and a petition of one unit cannot share an id."""
+    unit = make.county(
+        incidents=[{"id": "X1", "type": "other", "people": 0, "deduct": 10}],
+        petitions=[{"id": "X1", "level": "city"}],
+    )
+    evaluation = evaluate.run(unit, *make.sampled_schools("county-a"))
+    assert [error.unit for error in evaluation.errors] == ["county-a"]
+    message = evaluation.errors[0].message
+    assert "duplicate id 'X1' at petitions[0]" in message
+    assert "already used at incidents[0]" in message
+
+
+def test_finding_ids_unique(evaluate: Evaluator, make: UnitFacts) -> None:
+    unit = make.school(
+        findings=[
+            {"id": "F1", "item": "S1.1", "deduct": 1},
+            {"id": "F1", "item": "S1.2", "deduct": 1},
+        ]
+    )
+    evaluation = evaluate.run(unit)
+    assert [error.unit for error in evaluation.errors] == ["school-a"]
+    assert "duplicate id 'F1' at findings[1]" in evaluation.errors[0].message
+
+
+def test_note_on_hazard_accepted(evaluate: Evaluator, make: UnitFacts) -> None:
+    hazard = {"id": "H1", "found": "2020-12-12", "note": "已通知后勤"}
+    result = evaluate.school(hazards=[hazard])
+    assert result.total == 100
+
+
+def test_empty_block_read_as_empty(tmp_path: Path, engine: Engine) -> None:
+    """``findings:`` with nothing under it means no findings, not an error."""
+    path = tmp_path / "blank.yaml"
+    path.write_text(
+        "rulebook: cangzhou-2020\n"
+        "units:\n"
+        "  - id: s1\n"
+        "    kind: school\n"
+        "    findings:\n"
+        "    measures:\n",
+        "utf-8",
+    )
+    evaluation = engine.evaluate(read_facts([path]))
+    assert evaluation.errors == []
+    assert [result.unit for result in evaluation.results] == ["s1"]
+
+
+def test_fact_for_other_kind_warned(evaluate: Evaluator, make: UnitFacts) -> None:
+    """A county measure written on a school is ignored with a warning."""
+    result = evaluate.school(measures={"director_safety_deployments": 4})
+    assert result.total == 100
+    assert any(
+        "measure director_safety_deployments ignored" in warning
+        for warning in result.warnings
+    )
