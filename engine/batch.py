@@ -101,19 +101,21 @@ def evaluate_batch(
     # are not scanned by every full collection (which made evaluation slow
     # down as the input grew), and forked workers share their pages.
     gc.freeze()
-    if workers == 1 or len(groups) <= 1:
-        global _shared
-        _shared = shared
-        try:
-            for chunk in _chunks(groups, total, 1):
-                collect(_evaluate_chunk(chunk))
-        finally:
-            _shared = None
-    else:
-        for found in _run_pool(shared, groups, total, workers):
-            collect(found)
+    try:
+        if workers == 1 or len(groups) <= 1:
+            global _shared
+            _shared = shared
+            try:
+                for chunk in _chunks(groups, total, 1):
+                    collect(_evaluate_chunk(chunk))
+            finally:
+                _shared = None
+        else:
+            for found in _run_pool(shared, groups, total, workers):
+                collect(found)
+    finally:
+        gc.unfreeze()
 
-    gc.unfreeze()
     result: BatchResult[Any] = BatchResult()
     result.errors = [
         UnitError(error.unit, error.message, error.file) for error in facts.errors

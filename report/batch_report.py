@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,11 @@ def write_batch_report(folder: Path, report: BatchReport) -> list[Path]:
     rulebook = report.rulebook
     written = []
 
+    # The workbook takes longest to write: a forked process writes it while
+    # this one writes the other files.
+    content = WorkbookContent(report.summaries, report.errors, report.hazards)
+    wait_for_workbook = _write_workbook_aside(folder / RESULTS_XLSX, content, rulebook)
+
     path = folder / RESULTS_JSON
     write_text_atomic(path, results_json_text(_head(report), report.summaries))
     written.append(path)
@@ -88,10 +95,8 @@ def write_batch_report(folder: Path, report: BatchReport) -> list[Path]:
     write_csv(path, SELF_COLUMNS, self_assessment_rows(report.summaries))
     written.append(path)
 
-    path = folder / RESULTS_XLSX
-    content = WorkbookContent(report.summaries, report.errors, report.hazards)
-    write_results_xlsx(path, content, rulebook)
-    written.append(path)
+    wait_for_workbook()
+    written.append(folder / RESULTS_XLSX)
 
     path = folder / RUN_JSON
     text = json.dumps(run_record(report), ensure_ascii=False, indent=2) + "\n"
@@ -99,6 +104,30 @@ def write_batch_report(folder: Path, report: BatchReport) -> list[Path]:
     written.append(path)
     logger.info("wrote %d files to %s", len(written), folder)
     return written
+
+
+def _write_workbook_aside(
+    path: Path, content: WorkbookContent, rulebook: Rulebook
+) -> Callable[[], None]:
+    """Start writing the workbook in a forked process; return a wait function."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        write_results_xlsx(path, content, rulebook)
+        return lambda: None
+    process = multiprocessing.get_context("fork").Process(
+        target=write_results_xlsx, args=(path, content, rulebook), daemon=True
+    )
+    process.start()
+
+    def wait() -> None:
+        process.join()
+        if process.exitcode != 0:
+            logger.error("writing %s failed (exit code %s)", path, process.exitcode)
+            raise RuntimeError(
+                f"writing {path} failed in its process (exit code "
+                f"{process.exitcode}); its error is logged above"
+            )
+
+    return wait
 
 
 def _head(report: BatchReport) -> dict[str, object]:
