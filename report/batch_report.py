@@ -25,7 +25,7 @@ from report.csv_result import write_csv, write_errors_csv, write_results_csv
 from report.json_result import PROGRAM_VERSION, result_document
 from report.register import REGISTER_COLUMNS, OpenHazard
 from report.self_assessment import SELF_COLUMNS, self_assessment_rows
-from report.summary import UnitSummary, results_json_text
+from report.summary import UnitSummary, write_results_json
 from report.xlsx_result import WorkbookContent, write_results_xlsx
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def write_batch_report(folder: Path, report: BatchReport) -> list[Path]:
     wait_for_workbook = _write_workbook_aside(folder / RESULTS_XLSX, content, rulebook)
 
     path = folder / RESULTS_JSON
-    write_text_atomic(path, results_json_text(_head(report), report.summaries))
+    with atomic_text(path) as stream:
+        write_results_json(stream, _head(report), report.summaries)
     written.append(path)
 
     path = folder / RESULTS_CSV

@@ -8,12 +8,13 @@ process, which writes the files.
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from json.encoder import encode_basestring as encode_string
-from typing import Any
+from typing import IO, Any
 
 from engine.result import UnitResult, round_half_up
 from engine.rulebook import Rulebook
@@ -206,10 +207,27 @@ def results_json_text(head: dict[str, object], summaries: list[UnitSummary]) -> 
     is byte for byte what ``report.json_result.dumps`` writes for the whole
     document, but no unit is encoded again in this process.
     """
+    stream = io.StringIO()
+    write_results_json(stream, head, summaries)
+    return stream.getvalue()
+
+
+def write_results_json(
+    stream: IO[str], head: dict[str, object], summaries: list[UnitSummary]
+) -> None:
+    """Write :func:`results_json_text` piece by piece, without one large string."""
     text = json.dumps(head, ensure_ascii=False, indent=2) + "\n"
-    if not summaries:
-        return text
-    body = ",\n".join(summary.document for summary in summaries)
     # The empty list is the first '"results": []' in the text, because the
-    # keys before it hold strings, whose quotes JSON escapes.
-    return text.replace('"results": []', '"results": [\n' + body + "\n  ]", 1)
+    # keys before it contain strings, whose quotes JSON escapes.
+    before, marker, after = text.partition('"results": []')
+    if not summaries or not marker:
+        stream.write(text)
+        return
+    stream.write(before)
+    stream.write('"results": [\n')
+    for index, summary in enumerate(summaries):
+        if index:
+            stream.write(",\n")
+        stream.write(summary.document)
+    stream.write("\n  ]")
+    stream.write(after)
