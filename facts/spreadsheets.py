@@ -270,6 +270,10 @@ class CellRef(int):
         ref.column = column
         return ref
 
+    def __reduce__(self) -> tuple[type[CellRef], tuple[int, str, str]]:
+        # Records travel to worker processes that are started, not forked.
+        return (CellRef, (int(self), self.sheet, self.column))
+
     def __str__(self) -> str:
         return f"{self.sheet}!{self.column}{int(self)}"
 

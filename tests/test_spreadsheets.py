@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import pickle
 import subprocess
 import sys
 from decimal import Decimal
@@ -18,7 +19,13 @@ from engine.rulebook import Rulebook
 from facts.documents import load_document
 from facts.readers import read_facts
 from facts.spreadsheet_writer import write_csv_folder, write_workbook
-from facts.spreadsheets import SHEETS, cell_value, decode_csv, read_spreadsheet_facts
+from facts.spreadsheets import (
+    SHEETS,
+    CellRef,
+    cell_value,
+    decode_csv,
+    read_spreadsheet_facts,
+)
 from report.json_result import result_document
 
 SAMPLE = (
@@ -290,3 +297,10 @@ def test_evaluate_command_reads_workbook(
     run = xiaoan("evaluate", "--format", "json", book)
     assert run.returncode == 0, run.stderr
     assert '"xinhua-edu"' in run.stdout
+
+
+def test_cell_reference_pickles() -> None:
+    reference = CellRef(5, "findings.csv", "D")
+    copy = pickle.loads(pickle.dumps(reference))
+    assert str(copy) == "findings.csv!D5"
+    assert copy == 5
