@@ -66,6 +66,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        print(
+            f"error: --out {args.out} is a file; expected a folder for the results",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
     # Reading creates many objects and no garbage cycles worth collecting:
     # without the collector's repeated full scans it takes a quarter of

@@ -321,3 +321,11 @@ def test_result_document_assembly(engine: Engine, rulebook: Rulebook) -> None:
     head["results"] = []
     summaries = [summarize(result, rulebook) for result in evaluation.results]
     assert results_json_text(head, summaries) == dumps(result_document(evaluation))
+
+
+def test_out_must_be_folder(tmp_path: Path) -> None:
+    target = tmp_path / "results.txt"
+    target.write_text("", encoding="utf-8")
+    run = xiaoan("batch", "--out", target, SAMPLE)
+    assert run.returncode == 2
+    assert "expected a folder" in run.stderr
