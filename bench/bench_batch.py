@@ -22,6 +22,7 @@ import os
 import platform
 import pstats
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -107,8 +108,13 @@ def _memory_kb(pid: int) -> int:
     return 0
 
 
-def run_batch(facts: Path, out: Path) -> tuple[float, int]:
-    """Run ``xiaoan batch`` once; return wall seconds and peak memory in KB."""
+def run_batch(facts: Path, out: Path) -> tuple[float, int, float]:
+    """Run ``xiaoan batch`` once; return wall seconds, peak KB and CPU seconds.
+
+    CPU seconds are user plus system time of the command and its workers,
+    which other load on the machine changes far less than wall time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         [*XIAOAN, "batch", "--out", str(out), str(facts)],
@@ -125,7 +131,9 @@ def run_batch(facts: Path, out: Path) -> tuple[float, int]:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"xiaoan batch failed:\n{stderr}")
-    return seconds, sampler.peak_kb
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, sampler.peak_kb, cpu
 
 
 def profile_shares(rulebook: Rulebook, facts: FactSet) -> dict[str, float]:
@@ -260,8 +268,11 @@ def main() -> None:
     rulebook = load_rulebook("cangzhou-2020")
     print(f"machine: {machine()}")
     print()
-    print("| units | median wall s | units/s | peak memory MB (all processes) |")
-    print("|---:|---:|---:|---:|")
+    print(
+        "| units | median wall s | units/s | median CPU s (all processes) "
+        "| peak memory MB (all processes) | load average |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         largest: Path | None = None
@@ -271,9 +282,13 @@ def main() -> None:
             runs = [run_batch(facts, work / f"out-{size}") for _ in range(args.repeat)]
             seconds = statistics.median(run[0] for run in runs)
             peak = max(run[1] for run in runs)
+            cpu = statistics.median(run[2] for run in runs)
+            # The one-minute load average shows how busy other processes
+            # kept the machine; wall times are only comparable at low load.
+            load = os.getloadavg()[0]
             print(
-                f"| {size:,} | {seconds:.1f} | {size / seconds:,.0f} | "
-                f"{peak / 1024:,.0f} |",
+                f"| {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {cpu:.1f} | "
+                f"{peak / 1024:,.0f} | {load:.1f} |",
                 flush=True,
             )
         assert largest is not None

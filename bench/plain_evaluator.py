@@ -108,9 +108,9 @@ class PlainEvaluator:
         excluded: set[str] = set()
         for code in unit.not_applicable:
             excluded.add(code)
-        for rule in rulebook.model.applicability:
-            if any(self._matches(rule.when, fact) for fact in facts):
-                excluded.update(rule.excludes)
+        for applicability in rulebook.model.applicability:
+            if any(self._matches(applicability.when, fact) for fact in facts):
+                excluded.update(applicability.excludes)
         for code in list(excluded):
             scored = rulebook.codes.get(code)
             if scored is not None and scored.is_item:
@@ -127,22 +127,27 @@ class PlainEvaluator:
         measured = {
             name: fields["value"] for kind_, name, fields in facts if kind_ == "measure"
         }
-        for rule in rulebook.model.measures:
-            if rule.code not in on_sheet:
+        for measure_rule in rulebook.model.measures:
+            if measure_rule.code not in on_sheet:
                 continue
-            value = measured.get(rule.measure)
+            value = measured.get(measure_rule.measure)
             if value is None:
-                deductions[rule.code] += rule.points
-            elif isinstance(rule.target, bool) or rule.shortfall == "all_or_nothing":
+                deductions[measure_rule.code] += measure_rule.points
+            elif (
+                isinstance(measure_rule.target, bool)
+                or measure_rule.shortfall == "all_or_nothing"
+            ):
                 if not (
-                    value == rule.target
-                    if isinstance(rule.target, bool)
-                    else value >= rule.target
+                    value == measure_rule.target
+                    if isinstance(measure_rule.target, bool)
+                    else value >= measure_rule.target
                 ):
-                    deductions[rule.code] += rule.points
+                    deductions[measure_rule.code] += measure_rule.points
             else:
-                earned = rule.points * min(Fraction(1), value / rule.target)
-                deductions[rule.code] += rule.points - earned
+                earned = measure_rule.points * min(
+                    Fraction(1), value / measure_rule.target
+                )
+                deductions[measure_rule.code] += measure_rule.points - earned
 
         items: dict[str, Fraction] = {}
         earned = ZERO
@@ -169,9 +174,11 @@ class PlainEvaluator:
         for veto in rulebook.model.vetoes:
             if kind not in veto.unit_kinds:
                 continue
-            for rule in veto.rules:
-                matching = [fact for fact in facts if self._matches(rule.when, fact)]
-                if len(matching) >= rule.when.count_at_least:
+            for veto_rule in veto.rules:
+                matching = [
+                    fact for fact in facts if self._matches(veto_rule.when, fact)
+                ]
+                if len(matching) >= veto_rule.when.count_at_least:
                     vetoes.add(veto.code)
 
         adjustments: list[tuple[str, Fraction]] = []
@@ -184,17 +191,24 @@ class PlainEvaluator:
                     continue
                 fired: list[tuple[str | None, Fraction]] = []
                 any_fired = False
-                for rule in adjustment.rules:
+                for adjustment_rule in adjustment.rules:
                     for fact in facts:
-                        if not self._matches(rule.when, fact):
+                        if not self._matches(adjustment_rule.when, fact):
                             continue
                         any_fired = True
-                        if rule.veto:
+                        if adjustment_rule.veto:
                             vetoes.add(adjustment.code)
-                        elif rule.points is not None:
-                            fired.append((rule.group, rule.points))
-                        elif rule.points_from is not None:
-                            fired.append((rule.group, -fact[2][rule.points_from]))
+                        elif adjustment_rule.points is not None:
+                            fired.append(
+                                (adjustment_rule.group, adjustment_rule.points)
+                            )
+                        elif adjustment_rule.points_from is not None:
+                            fired.append(
+                                (
+                                    adjustment_rule.group,
+                                    -fact[2][adjustment_rule.points_from],
+                                )
+                            )
                 if not any_fired:
                     continue
                 if adjustment.combine == "strongest_per_group":
