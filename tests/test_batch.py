@@ -329,3 +329,15 @@ def test_out_must_be_folder(tmp_path: Path) -> None:
     run = xiaoan("batch", "--out", target, SAMPLE)
     assert run.returncode == 2
     assert "expected a folder" in run.stderr
+
+
+def test_progress_on_request(tmp_path: Path) -> None:
+    run = xiaoan("batch", "--progress", "--out", tmp_path, SAMPLE)
+    assert run.returncode == 0
+    assert "118/118 units" in run.stderr
+
+
+def test_no_progress_without_terminal(tmp_path: Path) -> None:
+    run = xiaoan("batch", "--out", tmp_path, SAMPLE)
+    assert run.returncode == 0
+    assert "units  " not in run.stderr
