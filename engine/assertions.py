@@ -90,9 +90,12 @@ class _Builder:
         engine_id = f"f{len(self.facts)}"
         asserted: dict[str, Any] = {"id": engine_id, "fact": kind}
         for name, value in fields.items():
-            if isinstance(value, Fraction) or (
-                isinstance(value, int) and not isinstance(value, bool)
-            ):
+            # Exact type checks, because isinstance against Fraction goes
+            # through the numbers ABCs and runs for every field of every
+            # unit. Facts contain Fraction and int values, never subclasses,
+            # and bool is left out as before.
+            value_type = type(value)
+            if value_type is Fraction or value_type is int:
                 # scaled_bounds in integers: this runs for every number of
                 # every unit, and Fraction arithmetic is slow.
                 low, remainder = divmod(value.numerator * SCALE, value.denominator)
