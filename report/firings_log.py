@@ -47,6 +47,13 @@ def exact_text(value: Fraction) -> str:
 
 def plain(value: Any) -> Any:
     """Turn a fact's field value into JSON: exact text for numbers."""
+    # Exact type checks first: isinstance against Fraction goes through the
+    # numbers ABCs and is slow, and most values are plain text or yes/no.
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is Fraction:
+        return exact_text(value)
     if isinstance(value, Fraction):
         return exact_text(value)
     if isinstance(value, Enum):
