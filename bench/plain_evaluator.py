@@ -42,6 +42,18 @@ class PlainResult:
 Fact = tuple[str, str | None, dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class _FullMarks:
+    """A sheet at full marks with some codes left out, and where each leaf sits."""
+
+    excluded: frozenset[str]
+    items: dict[str, Fraction]
+    leaves: dict[str, tuple[str | None, Fraction]]
+    earned: Fraction
+    maximum: Fraction
+    not_applicable: list[str]
+
+
 def unit_facts(unit: Unit) -> list[Fact]:
     """List a unit's facts as (kind, name, fields), enum values as text."""
     facts: list[Fact] = []
@@ -80,6 +92,7 @@ class PlainEvaluator:
         self.parameters = rulebook.parameters
         # Conditions live as long as the rulebook, so their ids stay valid.
         self._compiled: dict[int, list[tuple[str, list[tuple[str, Any]]]]] = {}
+        self._layouts: dict[tuple[UnitKind, frozenset[str]], _FullMarks] = {}
         self._on_sheet = {
             kind: set(rulebook.codes_of(rulebook.sheet_for(kind))) for kind in UnitKind
         }
@@ -102,23 +115,13 @@ class PlainEvaluator:
     def _unit(self, unit: Unit, schools: list[PlainResult]) -> PlainResult:
         rulebook = self.rulebook
         kind = unit.kind
-        sheet = rulebook.sheet_for(kind)
         facts = unit_facts(unit)
 
-        excluded: set[str] = set()
-        for code in unit.not_applicable:
-            excluded.add(code)
+        named = set(unit.not_applicable)
         for applicability in rulebook.model.applicability:
             if any(self._matches(applicability.when, fact) for fact in facts):
-                excluded.update(applicability.excludes)
-        for code in list(excluded):
-            scored = rulebook.codes.get(code)
-            if scored is not None and scored.is_item:
-                excluded.update(part.code for part in scored.item.parts)
-        for category in sheet.categories:
-            for item in category.items:
-                if item.parts and all(part.code in excluded for part in item.parts):
-                    excluded.add(item.code)
+                named.update(applicability.excludes)
+        full = self._full_marks(kind, frozenset(named))
 
         deductions: dict[str, Fraction] = defaultdict(Fraction)
         for finding in unit.findings:
@@ -149,25 +152,19 @@ class PlainEvaluator:
                 )
                 deductions[measure_rule.code] += measure_rule.points - earned
 
-        items: dict[str, Fraction] = {}
-        earned = ZERO
-        maximum = ZERO
-        for category in sheet.categories:
-            for item in category.items:
-                if item.code in excluded:
-                    continue
-                if item.parts:
-                    kept = [part for part in item.parts if part.code not in excluded]
-                    for part in kept:
-                        items[part.code] = max(
-                            ZERO, part.points - deductions[part.code]
-                        )
-                    items[item.code] = sum((items[part.code] for part in kept), ZERO)
-                    maximum += sum((part.points for part in kept), ZERO)
-                else:
-                    items[item.code] = max(ZERO, item.points - deductions[item.code])
-                    maximum += item.points
-                earned += items[item.code]
+        # Full marks, lowered where points were lost: most items lose none.
+        items = dict(full.items)
+        earned = full.earned
+        maximum = full.maximum
+        for code, deducted in deductions.items():
+            if code not in full.leaves:
+                continue
+            parent, points = full.leaves[code]
+            score = max(ZERO, points - deducted)
+            items[code] = score
+            earned += score - points
+            if parent is not None:
+                items[parent] += score - points
         percent = 100 * earned / maximum
 
         vetoes: set[str] = set()
@@ -240,7 +237,7 @@ class PlainEvaluator:
         return PlainResult(
             unit=unit.id,
             items=items,
-            not_applicable=sorted(code for code in excluded if code in on_sheet),
+            not_applicable=full.not_applicable,
             sheet_percent=percent,
             adjustments=adjustments,
             adjusted=adjusted,
@@ -249,6 +246,56 @@ class PlainEvaluator:
             vetoes=sorted(vetoes),
             grade=self._grade(total, bool(vetoes)),
         )
+
+    def _full_marks(self, kind: UnitKind, named: frozenset[str]) -> _FullMarks:
+        """Return the sheet of ``kind`` at full marks without ``named`` codes."""
+        key = (kind, named)
+        cached = self._layouts.get(key)
+        if cached is not None:
+            return cached
+        rulebook = self.rulebook
+        sheet = rulebook.sheet_for(kind)
+        excluded = set(named)
+        for code in named:
+            scored = rulebook.codes.get(code)
+            if scored is not None and scored.is_item:
+                excluded.update(part.code for part in scored.item.parts)
+        items: dict[str, Fraction] = {}
+        leaves: dict[str, tuple[str | None, Fraction]] = {}
+        for category in sheet.categories:
+            for item in category.items:
+                kept = [part for part in item.parts if part.code not in excluded]
+                if item.code in excluded or (item.parts and not kept):
+                    excluded.add(item.code)
+                    continue
+                for part in kept:
+                    items[part.code] = part.points
+                    leaves[part.code] = (item.code, part.points)
+                if item.parts:
+                    items[item.code] = sum((part.points for part in kept), ZERO)
+                else:
+                    items[item.code] = item.points
+                    leaves[item.code] = (None, item.points)
+        maximum = sum(
+            (
+                items[item.code]
+                for c in sheet.categories
+                for item in c.items
+                if item.code in items
+            ),
+            ZERO,
+        )
+        on_sheet = self._on_sheet[kind]
+        layout = _FullMarks(
+            excluded=frozenset(excluded),
+            items=items,
+            leaves=leaves,
+            earned=maximum,
+            maximum=maximum,
+            not_applicable=sorted(code for code in excluded if code in on_sheet),
+        )
+        self._layouts[key] = layout
+        return layout
 
     def _grade(self, total: Fraction, vetoed: bool) -> str:
         if vetoed:
