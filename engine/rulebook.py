@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +31,7 @@ from engine.errors import RulebookError, RulebookErrors
 from engine.validation_errors import errors_from_validation
 from facts.documents import Document, DocumentError, load_yaml
 from facts.errors import suggestion
+from facts.exact import exact_number
 from facts.vocabulary import FACT_KINDS, UnitKind
 
 
@@ -41,24 +41,9 @@ def to_fraction(value: Any) -> Fraction:
     >>> to_fraction(Decimal("0.95"))
     Fraction(19, 20)
     """
-    if isinstance(value, bool):
-        raise ValueError("expected a number, found a yes/no value")
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("expected a finite number")
-        return Fraction(value)
-    if isinstance(value, str):
-        try:
-            return Fraction(Decimal(value.strip()))
-        except ArithmeticError:
-            pass
     if isinstance(value, float):
         raise ValueError("expected an exact decimal number")
-    raise ValueError(f"expected a number, found {value!r}")
+    return exact_number(value)
 
 
 def _fraction_text(value: Fraction) -> str | int:

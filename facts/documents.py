@@ -80,6 +80,20 @@ def _construct_float(loader: _Constructor, node: yaml.ScalarNode) -> Any:
         return loader.construct_yaml_float(node)
 
 
+def _construct_int(loader: _Constructor, node: yaml.ScalarNode) -> Any:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    if len(text) > 18 and text.lstrip("+-").isdigit():
+        # Python refuses to convert integers of over 4,300 digits; a long
+        # integer is kept as a Decimal, which the fact checks then reject
+        # by size with a located message.
+        return Decimal(text)
+    return loader.construct_yaml_int(node)
+
+
+_Constructor.add_constructor(
+    "tag:yaml.org,2002:int",
+    _construct_int,  # type: ignore[type-var]
+)
 _Constructor.add_constructor(
     "tag:yaml.org,2002:float",
     _construct_float,  # type: ignore[type-var]
@@ -144,12 +158,17 @@ def load_json(path: Path, text: str | None = None) -> Document:
     if text is None:
         text = read_text(path)
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal, parse_int=_json_int)
     except json.JSONDecodeError as error:
         raise DocumentError(
             path, f"invalid JSON: {error.msg}", error.lineno, error.colno
         ) from None
     return Document(path=path, data=data)
+
+
+def _json_int(text: str) -> int | Decimal:
+    """Keep long integers as Decimal, as the YAML reader does."""
+    return Decimal(text) if len(text) > 18 else int(text)
 
 
 def load_document(path: Path) -> Document:

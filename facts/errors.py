@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 
+MAX_SHOWN = 120
+
+
 class XiaoanError(Exception):
     """Root of every error the product raises on purpose."""
 
@@ -60,7 +63,11 @@ class FactError(XiaoanError, ValueError):
         text = ", ".join(place)
         text = f"{text}: {self.problem}" if text else self.problem
         if self.value is not None:
-            text += f" (found {self.value!r})"
+            shown = repr(self.value)
+            if len(shown) > MAX_SHOWN:
+                # A value thousands of characters long would bury the message.
+                shown = f"{shown[: MAX_SHOWN - 20]}… ({len(shown)} characters)"
+            text += f" (found {shown})"
         if self.expected:
             text += f"; expected {self.expected}"
         return text

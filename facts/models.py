@@ -8,8 +8,6 @@ engine against the rulebook in use.
 from __future__ import annotations
 
 import datetime as dt
-import math
-from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -26,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from facts.exact import exact_number
 from facts.vocabulary import (
     IncidentType,
     Level,
@@ -37,41 +36,6 @@ from facts.vocabulary import (
 )
 
 HALF = Fraction(1, 2)
-
-
-def exact_number(value: Any) -> Fraction:
-    """Read a number from its decimal text; reject binary floats and yes/no values.
-
-    >>> exact_number(Decimal("0.95"))
-    Fraction(19, 20)
-    """
-    if isinstance(value, bool):
-        raise ValueError("expected a number, not a yes/no value")
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("expected a finite number")
-        return Fraction(value)
-    if isinstance(value, str):
-        try:
-            number = Decimal(value.strip())
-        except ArithmeticError:
-            raise ValueError("expected a number") from None
-        if number.is_finite():
-            return Fraction(number)
-        raise ValueError("expected a finite number")
-    if isinstance(value, float):
-        # YAML reads .inf and .nan as floats; Fraction rejects them with
-        # OverflowError, which validation would not catch.
-        if not math.isfinite(value):
-            raise ValueError("expected a finite number")
-        # A float has already lost its decimal text; its shortest repr is the
-        # text the writer most likely meant.
-        return Fraction(Decimal(repr(value)))
-    raise ValueError("expected a number")
 
 
 def _whole_number(value: Any) -> int:

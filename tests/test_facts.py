@@ -493,3 +493,43 @@ def test_fact_for_other_kind_warned(evaluate: Evaluator, make: UnitFacts) -> Non
         "measure director_safety_deployments ignored" in warning
         for warning in result.warnings
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1" + "0" * 5000, "a number below 10^15"),
+        ("0." + "9" * 5000, "at most 40 digits after the decimal point"),
+        ("1e-10000000", "at most 40 digits after the decimal point"),
+    ],
+    ids=["huge_count", "long_rate", "tiny_exponent"],
+)
+def test_oversized_number_is_unit_error(
+    tmp_path: Path, engine: Engine, text: str, expected: str
+) -> None:
+    """A number too long to be meant is one unit's error, found quickly."""
+    measure = "semester_drills_min" if text.startswith("1") else "safety_awareness_rate"
+    for suffix, body in (
+        (
+            ".yaml",
+            f"units:\n  - {{id: bad, kind: school, measures: {{{measure}: {text}}}}}\n"
+            "  - {id: good, kind: school}\n",
+        ),
+        (
+            ".json",
+            '{"units": [{"id": "bad", "kind": "school", "measures": {"'
+            + measure
+            + '": '
+            + text
+            + '}}, {"id": "good", "kind": "school"}]}',
+        ),
+    ):
+        path = tmp_path / f"facts{suffix}"
+        path.write_text(body, "utf-8")
+        evaluation = engine.evaluate(read_facts([path]))
+        assert [result.unit for result in evaluation.results] == ["good"]
+        assert [error.unit for error in evaluation.errors] == ["bad"]
+        message = evaluation.errors[0].message
+        assert f"field measures.{measure}" in message
+        assert expected in message
+        assert len(message) < 400
