@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from decimal import Decimal  # noqa: F401 (used by the doctest)
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -40,6 +41,8 @@ def to_fraction(value: Any) -> Fraction:
 
     >>> to_fraction(Decimal("0.95"))
     Fraction(19, 20)
+    >>> to_fraction(3)
+    Fraction(3, 1)
     """
     if isinstance(value, float):
         raise ValueError("expected an exact decimal number")
