@@ -35,7 +35,8 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         type=Path,
         metavar="FACTS",
-        help="facts files (YAML or JSON); default: the rulebook's bundled sample",
+        help="facts files (YAML, JSON or .xlsx workbooks) or folders of CSV "
+        "files; default: the rulebook's bundled sample",
     )
     parser.add_argument(
         "--rulebook",
@@ -100,50 +101,57 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
 def _choose_rulebook(
     facts: FactSet, errors: list[UnitError], warnings: list[str], named_files: bool
 ) -> str | None:
-    """Pick the first known rulebook the files name; drop files naming an unknown one.
+    """Pick the first known rulebook the files name, and drop files that disagree.
 
-    A file that names an unknown rulebook is an error, and its units are not
-    evaluated. A file that names another known rulebook is evaluated with the
-    chosen one, with a warning.
+    A run evaluates with one rulebook. A file that names an unknown rulebook,
+    or a known one other than the first file's, is an error, and its units
+    are not evaluated: grading a 2021 file by the 2020 rules would mislead.
+    ``--rulebook`` overrides every file's key instead.
     """
-    known: dict[str, str] = {}
-    unknown: dict[str, str] = {}
+    choice: str | None = None
+    rejected: dict[str, str] = {}
     for file, name in facts.rulebooks.items():
         try:
             resolve_rulebook(name)
         except RulebookError as error:
-            unknown[file] = name
+            rejected[file] = f"its file names the unknown rulebook {name!r}"
             errors.append(UnitError(None, f"{file}: {error.message}", file))
-        else:
-            known[file] = name
-    if unknown:
+            continue
+        if choice is None:
+            choice = name
+        elif name != choice:
+            rejected[file] = (
+                f"its file names rulebook {name} while this run uses {choice}; "
+                "evaluate the files separately or pass --rulebook"
+            )
+            errors.append(
+                UnitError(None, f"{file}: names rulebook {name}, not {choice}", file)
+            )
+    if rejected:
         kept: list[UnitRecord] = []
         for record in facts.units:
-            if str(record.file) not in unknown:
+            reason = rejected.get(str(record.file))
+            if reason is None:
                 kept.append(record)
                 continue
-            name = unknown[str(record.file)]
             errors.append(
                 UnitError(
                     record.unit.id,
                     f"{record.file}, unit {record.unit.id}: not evaluated, because "
-                    f"its file names the unknown rulebook {name!r}",
+                    f"{reason}",
                     str(record.file),
                 )
             )
         facts.units = kept
-    if not facts.rulebooks:
+    if choice is None and facts.units:
+        # Only files without a rulebook key are left.
         if named_files:
             warnings.append(
                 f"the facts files name no rulebook; using {DEFAULT_RULEBOOK}"
             )
         return DEFAULT_RULEBOOK
-    if not known:
-        return None
-    choice = next(iter(known.values()))
-    for file, name in known.items():
-        if name != choice:
-            warnings.append(f"{file} names rulebook {name}; evaluated with {choice}")
+    if not facts.rulebooks:
+        return DEFAULT_RULEBOOK
     return choice
 
 

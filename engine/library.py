@@ -18,16 +18,22 @@ def bundled_rulebook_ids() -> list[str]:
 
 
 def resolve_rulebook(id_or_path: str | Path) -> Path:
-    """Return the folder of a rulebook given its id or a path to its folder."""
+    """Return the folder of a rulebook given its id or a path to its folder.
+
+    A bare name that is a bundled id means the bundled rulebook, even when
+    the current folder has a folder of that name, so that a facts file's
+    ``rulebook`` key means the same wherever the command runs. Write
+    ``./NAME`` for the local folder.
+    """
     text = str(id_or_path)
+    bundled = bundled_rules_folder() / text
+    if "/" not in text and (bundled / FILES["metadata"]).is_file():
+        return bundled
     candidate = Path(text)
     if candidate.is_dir():
         return candidate
     if candidate.name == FILES["metadata"] and candidate.is_file():
         return candidate.parent
-    bundled = bundled_rules_folder() / text
-    if "/" not in text and (bundled / FILES["metadata"]).is_file():
-        return bundled
     known = bundled_rulebook_ids()
     raise RulebookError(
         f"unknown rulebook {text!r}{suggestion(text, known)}; expected a bundled id "
