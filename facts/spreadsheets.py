@@ -23,6 +23,8 @@ import csv
 import datetime as dt
 import io
 import logging
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -295,12 +297,35 @@ class Table:
 
 
 def is_spreadsheet_input(path: Path) -> bool:
-    """Tell whether ``path`` is a workbook or a folder of CSV files."""
-    return path.is_dir() or path.suffix.lower() in WORKBOOK_SUFFIXES
+    """Tell whether ``path`` is a workbook, a CSV file or a folder of CSV files."""
+    suffix = path.suffix.lower()
+    return path.is_dir() or suffix in (*WORKBOOK_SUFFIXES, ".xls", ".csv")
 
 
 def read_spreadsheet_facts(path: Path) -> FactSet:
     """Read a workbook or a CSV folder into validated units."""
+    suffix = path.suffix.lower()
+    if not path.is_dir() and suffix == ".xls":
+        return FactSet(
+            errors=[
+                FactError(
+                    ".xls is not supported; save as .xlsx",
+                    file=path,
+                    expected="an .xlsx workbook",
+                )
+            ]
+        )
+    if not path.is_dir() and suffix == ".csv":
+        return FactSet(
+            errors=[
+                FactError(
+                    "a single CSV file cannot be read; pass the folder that "
+                    "holds the CSV files",
+                    file=path,
+                    expected=f"a folder such as {path.parent or '.'}",
+                )
+            ]
+        )
     try:
         if path.is_dir():
             tables = list(_csv_tables(path))
@@ -336,9 +361,16 @@ def _workbook_tables(path: Path) -> Iterator[Table]:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise FactError("file not found", file=path) from None
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        OSError,
+        KeyError,
+        ValueError,
+    ) as error:
+        # A truncated or renamed file is not a zip archive at all.
         raise FactError(
-            f"cannot be read as an Excel workbook: {error}",
+            f"cannot be read as an Excel workbook ({error}); save it again as .xlsx",
             file=path,
             expected="an .xlsx workbook saved by Excel or WPS",
         ) from None
@@ -348,7 +380,17 @@ def _workbook_tables(path: Path) -> Iterator[Table]:
             if name is None:
                 continue
             rows = sheet.iter_rows(values_only=True)
-            yield _table(path, name, sheet.title, rows)
+            try:
+                table = _table(path, name, sheet.title, rows)
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
+                # A damaged archive may open and then fail inside one sheet.
+                raise FactError(
+                    f"cannot be read as an Excel workbook ({error}); "
+                    "save it again as .xlsx",
+                    file=path,
+                    expected="an .xlsx workbook saved by Excel or WPS",
+                ) from None
+            yield table
     finally:
         workbook.close()
 

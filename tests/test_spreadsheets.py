@@ -304,3 +304,37 @@ def test_cell_reference_pickles() -> None:
     copy = pickle.loads(pickle.dumps(reference))
     assert str(copy) == "findings.csv!D5"
     assert copy == 5
+
+
+def test_corrupt_workbook_is_input_error(tmp_path: Path) -> None:
+    fake = tmp_path / "x-fake.xlsx"
+    fake.write_text("not a zip\n", encoding="utf-8")
+    facts = read_spreadsheet_facts(fake)
+    assert len(facts.errors) == 1
+    message = facts.errors[0].message
+    assert "x-fake.xlsx" in message
+    assert "cannot be read as an Excel workbook" in message
+    assert "save it again as .xlsx" in message
+
+
+def test_truncated_workbook_keeps_other_inputs(tmp_path: Path) -> None:
+    book = tmp_path / "whole.xlsx"
+    assert xiaoan("template", book, "--from", SAMPLE).returncode == 0
+    truncated = tmp_path / "x-trunc.xlsx"
+    truncated.write_bytes(book.read_bytes()[:3000])
+    done = xiaoan("evaluate", truncated, SAMPLE, "--format", "json")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "x-trunc.xlsx: cannot be read as an Excel workbook" in done.stderr
+    assert '"unit": "xinhua-edu"' in done.stdout
+
+
+def test_xls_and_single_csv_say_what_to_pass(tmp_path: Path) -> None:
+    old = tmp_path / "x-old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    assert ".xls is not supported; save as .xlsx" in str(
+        read_facts([old]).errors[0].message
+    )
+    folder = write_folder(tmp_path / "facts", {"units": [["id", "kind"]]})
+    message = read_facts([folder / "units.csv"]).errors[0].message
+    assert "pass the folder that holds the CSV files" in message
