@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         warned = sum(1 for result in evaluation.results if result.warnings)
         if warned:
             print(
-                f"{warned} units have warnings; --format json lists them",
+                f"{warned} {'unit has' if warned == 1 else 'units have'} warnings; "
+                "--format json lists them",
                 file=sys.stderr,
             )
     for error in evaluation.errors:

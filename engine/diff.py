@@ -386,7 +386,10 @@ def adapt_facts(facts: FactSet, rulebook: Rulebook) -> tuple[FactSet, list[str]]
             if code not in rulebook.codes
         ]
         dropped += [
-            f"self-score on {code}" for code in unit.self_scores if code not in scores
+            f"self-score on {code}"
+            + ("" if code not in rulebook.codes else " (above the item's new maximum)")
+            for code in unit.self_scores
+            if code not in scores
         ]
         if dropped:
             adapted.append(f"{unit.id}: dropped {', '.join(dropped)}")
@@ -539,7 +542,10 @@ def format_outcome(
         lines.append(line)
     if outcome.adapted:
         lines.append("")
-        lines.append("facts left out because a rulebook does not know their item code:")
+        lines.append(
+            "facts left out because a rulebook does not know their item code "
+            "or lowered its maximum below them:"
+        )
         lines += [f"  {line}" for line in outcome.adapted]
     return "\n".join(lines) + "\n"
 

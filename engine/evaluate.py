@@ -323,7 +323,8 @@ def _sample_warnings(
     warnings = []
     if len(sampled) < parameters.sample_size:
         warnings.append(
-            f"only {len(sampled)} sampled schools were evaluated; the "
+            f"only {len(sampled)} sampled "
+            f"{'school was' if len(sampled) == 1 else 'schools were'} evaluated; the "
             f"plan asks for {parameters.sample_size}"
         )
     elif len(sampled) > parameters.sample_size:

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -58,6 +59,15 @@ Number = Annotated[
     WithJsonSchema({"type": "number"}),
 ]
 Count = Annotated[int, BeforeValidator(_whole_number), Field(ge=0)]
+
+
+def _not_negative(value: Fraction) -> Fraction:
+    if value < 0:
+        raise ValueError("expected points of 0 or more")
+    return value
+
+
+SelfScore = Annotated[Number, AfterValidator(_not_negative)]
 
 
 class _Fact(BaseModel):
@@ -214,7 +224,7 @@ class Unit(_Fact):
     recognitions: list[Recognition] = []
     convictions: list[Conviction] = []
     flags: Flags = Flags()
-    self_scores: dict[str, Number] = {}
+    self_scores: dict[str, SelfScore] = {}
     hazards: list[Hazard] = []
     note: str = ""
 
@@ -274,9 +284,6 @@ class Unit(_Fact):
                 raise ValueError(
                     "a county bureau has no school level; remove the level field"
                 )
-        for score in self.self_scores.values():
-            if score < 0:
-                raise ValueError("self scores must not be negative")
         self._check_ids_across_lists()
         return self
 

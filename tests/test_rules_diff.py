@@ -173,7 +173,8 @@ def test_adapt_keeps_known_codes() -> None:
     assert record.not_applicable == ["S4.10"]
     assert record.self_scores == {"S1.1": 1}
     assert notes == [
-        "s1: dropped finding on S2.18, not_applicable S2.18, self-score on S4.8"
+        "s1: dropped finding on S2.18, not_applicable S2.18, self-score on S4.8 "
+        "(above the item's new maximum)"
     ]
     assert facts.units[0].unit.findings[0].item == "S2.18"
 
