@@ -540,6 +540,8 @@ def _check_condition(
         for operator, operand in test.operators():
             operands = operand if isinstance(operand, (list, tuple)) else [operand]
             for value in operands:
+                from_parameter = isinstance(value, ParamRef)
+                shown = repr(value)
                 if isinstance(value, ParamRef):
                     if value.param not in thresholds:
                         checker.error(
@@ -549,6 +551,25 @@ def _check_condition(
                             place,
                             rule_id,
                         )
+                        continue
+                    shown = f"{value.param} = {format_points(thresholds[value.param])}"
+                    value = thresholds[value.param]
+                if (
+                    _is_rate(condition)
+                    and isinstance(value, (int, Fraction))
+                    and not isinstance(value, bool)
+                    and not 0 <= value <= 1
+                ):
+                    checker.error(
+                        f"measure {condition.name} is a rate in 0…1, so testing it "
+                        f"against {shown} is always true or always false; use a "
+                        "threshold in 0…1",
+                        key,
+                        place,
+                        rule_id,
+                    )
+                    continue
+                if from_parameter:
                     continue
                 problem = _value_problem(value, expected, operator)
                 if problem:
@@ -559,6 +580,13 @@ def _check_condition(
                         place,
                         rule_id,
                     )
+
+
+def _is_rate(condition: Condition) -> bool:
+    return (
+        condition.fact == "measure"
+        and MEASURES.get(condition.name or "") is MeasureType.RATE
+    )
 
 
 def _value_type(condition: Condition) -> Any:

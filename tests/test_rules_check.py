@@ -326,3 +326,27 @@ def test_engine_rejection_reported(tmp_path: Path) -> None:
     assert rulebook is None
     assert len(findings) == 1
     assert "the rule engine rejected the compiled rules" in str(findings[0])
+
+
+def test_rate_threshold_above_one(tmp_path: Path) -> None:
+    """A rate threshold outside 0…1 makes a veto always or never fire."""
+    folder = tmp_path / "rate"
+    shutil.copytree(
+        bundled_rules_folder() / "cangzhou-2020",
+        folder,
+        ignore=shutil.ignore_patterns("samples", "tests"),
+    )
+    parameters = folder / "parameters.yaml"
+    text = parameters.read_text(encoding="utf-8")
+    assert "grid_platform_usage: 0.90" in text
+    parameters.write_text(
+        text.replace("grid_platform_usage: 0.90", "grid_platform_usage: 1.5"),
+        encoding="utf-8",
+    )
+    errors = [f for f in check_rulebook_folder(folder) if f.is_error]
+    assert len(errors) == 1
+    message = str(errors[0])
+    assert "vetoes.yaml" in message
+    assert "V3" in message
+    assert "grid_platform_usage = 1.5" in message
+    assert "threshold in 0…1" in message
