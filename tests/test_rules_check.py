@@ -343,7 +343,8 @@ def test_rate_threshold_above_one(tmp_path: Path) -> None:
         text.replace("grid_platform_usage: 0.90", "grid_platform_usage: 1.5"),
         encoding="utf-8",
     )
-    errors = [f for f in check_rulebook_folder(folder) if f.is_error]
+    _, findings = check_rulebook_folder(folder)
+    errors = [finding for finding in findings if finding.is_error]
     assert len(errors) == 1
     message = str(errors[0])
     assert "vetoes.yaml" in message
