@@ -35,6 +35,42 @@ def round_half_up(value: Fraction, places: int = 2) -> Decimal:
     return Decimal(whole).scaleb(-places)
 
 
+# Beyond these, float text may switch to exponent notation or lose digits,
+# so shown_text falls back to the float it stands for.
+_PLAIN_PLACES = 4
+_PLAIN_LIMIT = 10**15
+
+
+def shown_text(value: Fraction, places: int = 2) -> str:
+    """Write ``repr(float(round_half_up(value, places)))`` in integers.
+
+    Every item of every result is written this way. A decimal of at most
+    15 significant digits is the shortest text of the float nearest to it,
+    so the text is the rounded decimal without trailing zeros, keeping one
+    digit after the point.
+
+    >>> shown_text(Fraction(871, 10)), shown_text(Fraction(-5)), shown_text(Fraction(1, 3))
+    ('87.1', '-5.0', '0.33')
+    """
+    numerator = value.numerator
+    denominator = value.denominator
+    if places > _PLAIN_PLACES:
+        return repr(float(round_half_up(value, places)))
+    scale = 10**places
+    if denominator == 1:
+        whole = abs(numerator) * scale
+    else:
+        whole, remainder = divmod(abs(numerator) * scale, denominator)
+        if 2 * remainder >= denominator:
+            whole += 1
+    if whole >= _PLAIN_LIMIT:
+        return repr(float(round_half_up(value, places)))
+    units, cents = divmod(whole, scale)
+    digits = str(cents).rjust(places, "0").rstrip("0") or "0" if cents else "0"
+    sign = "-" if numerator < 0 and whole else ""
+    return f"{sign}{units}.{digits}"
+
+
 @dataclass(frozen=True)
 class Firing:
     """One rule firing as the engine recorded it.

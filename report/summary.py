@@ -16,10 +16,9 @@ from fractions import Fraction
 from json.encoder import encode_basestring as encode_string
 from typing import IO, Any
 
-from engine.result import UnitResult, round_half_up
+from engine.result import UnitResult, round_half_up, shown_text
 from engine.rulebook import Rulebook
 from report.firings_log import firings_line
-from report.json_result import unit_document
 
 # Indent of one entry of "results" in the result document.
 RESULT_INDENT = "    "
@@ -82,7 +81,7 @@ def summarize(result: UnitResult, rulebook: Rulebook) -> UnitSummary:
     def rounded(value: Fraction) -> Decimal:
         return round_half_up(value, places)
 
-    document = indented_json(unit_document(result, places), RESULT_INDENT)
+    document = unit_json(result, places, RESULT_INDENT)
     return UnitSummary(
         unit=result.unit,
         name=result.name,
@@ -118,6 +117,74 @@ def summarize(result: UnitResult, rulebook: Rulebook) -> UnitSummary:
         document=RESULT_INDENT + document,
         firings=firings_line(result),
     )
+
+
+def unit_json(result: UnitResult, places: int = 2, indent: str = "") -> str:
+    """Write ``indented_json(unit_document(result, places), indent)`` directly.
+
+    Each unit's result document is written once per batch; building the
+    dictionary of rounded floats and then walking it cost more than
+    writing its text in one pass.
+    """
+    inner = indent + "  "
+    deeper = inner + "  "
+    deepest = deeper + "  "
+    lines = [
+        "{",
+        f'{inner}"unit": {encode_string(result.unit)},',
+        f'{inner}"name": {encode_string(result.name)},',
+        f'{inner}"kind": {encode_string(result.kind)},',
+    ]
+    if result.items:
+        lines.append(f'{inner}"items": {{')
+        lines.append(
+            ",\n".join(
+                f"{deeper}{encode_string(code)}: {shown_text(points, places)}"
+                for code, points in result.items.items()
+            )
+        )
+        lines.append(f"{inner}}},")
+    else:
+        lines.append(f'{inner}"items": {{}},')
+    lines.append(_list_text("not_applicable", sorted(result.not_applicable), inner))
+    lines.append(f'{inner}"sheet_percent": {shown_text(result.sheet_percent, places)},')
+    if result.adjustments:
+        lines.append(f'{inner}"adjustments": [')
+        entries = []
+        for adjustment in result.adjustments:
+            facts = [key.split(":", 1)[1] for key in adjustment.facts]
+            entries.append(
+                f"{deeper}{{\n"
+                f'{deepest}"rule": {encode_string(adjustment.code)},\n'
+                f'{deepest}"points": {shown_text(adjustment.points, places)},\n'
+                f"{_list_text('facts', facts, deepest)[:-1]}\n"
+                f"{deeper}}}"
+            )
+        lines.append(",\n".join(entries))
+        lines.append(f"{inner}],")
+    else:
+        lines.append(f'{inner}"adjustments": [],')
+    for key, value in (
+        ("adjusted", result.adjusted),
+        ("schools_mean", result.schools_mean),
+        ("total", result.total),
+    ):
+        text = "null" if value is None else shown_text(value, places)
+        lines.append(f'{inner}"{key}": {text},')
+    lines.append(_list_text("vetoes", sorted(result.vetoes), inner))
+    lines.append(f'{inner}"grade": {encode_string(result.grade)},')
+    lines.append(_list_text("warnings", result.warnings, inner)[:-1])
+    lines.append(indent + "}")
+    return "\n".join(lines)
+
+
+def _list_text(key: str, values: list[str], indent: str) -> str:
+    """Write one ``"key": [...]`` entry of strings, with its trailing comma."""
+    if not values:
+        return f'{indent}"{key}": [],'
+    inner = indent + "  "
+    entries = ",\n".join(inner + encode_string(value) for value in values)
+    return f'{indent}"{key}": [\n{entries}\n{indent}],'
 
 
 def indented_json(value: Any, indent: str = "") -> str:

@@ -11,12 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.evaluate import Engine
+from engine.result import round_half_up, shown_text
 from engine.rulebook import Rulebook
 from facts.readers import read_facts
 from report.atomic import atomic_text, remove_stale_temporaries
 from report.csv_result import ranked
 from report.firings_log import exact_text
-from report.summary import UnitSummary, summarize
+from report.json_result import unit_document
+from report.summary import UnitSummary, indented_json, summarize, unit_json
 from report.xlsx_stream import StreamingWorkbook
 
 SAMPLE = (
@@ -61,6 +63,34 @@ def test_stale_temporaries_removed(tmp_path: Path) -> None:
     keep.write_text("mine", encoding="utf-8")
     assert remove_stale_temporaries(tmp_path) == [stale]
     assert keep.exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Fraction(871, 10),
+        Fraction(90),
+        Fraction(-5),
+        Fraction(1, 3),
+        Fraction(-1, 300),
+        Fraction(17999, 200),
+        Fraction(-2, 3),
+        Fraction(1, 20000),
+        Fraction(10**16, 3),
+    ],
+)
+@pytest.mark.parametrize("places", [0, 1, 2, 4, 6])
+def test_shown_text_is_the_float_text(value: Fraction, places: int) -> None:
+    assert shown_text(value, places) == repr(float(round_half_up(value, places)))
+
+
+@pytest.mark.parametrize("places", [0, 2, 3])
+def test_unit_json_is_the_indented_document(engine: Engine, places: int) -> None:
+    evaluation = engine.evaluate(read_facts([SAMPLE]))
+    assert any(result.adjustments for result in evaluation.results)
+    for result in evaluation.results:
+        expected = indented_json(unit_document(result, places), "    ")
+        assert unit_json(result, places, "    ") == expected
 
 
 @pytest.fixture(scope="module")
