@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cli.common import read_inputs
 from engine.batch import default_workers, evaluate_batch
+from report.atomic import prepare_folder
 from report.batch_report import BatchReport, write_batch_report
 from report.register import open_hazards
 from report.summary import summarize
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # Fail before the evaluation, not after it, when --out cannot be written.
+    prepare_folder(args.out)
     started = time.perf_counter()
     # Reading creates many objects and no garbage cycles worth collecting:
     # without the collector's repeated full scans it takes a quarter of

@@ -16,6 +16,7 @@ from cli import (
     why_command,
 )
 from cli.common import configure_logging
+from report.atomic import OutputError
 
 COMMANDS = [
     evaluate_command,
@@ -51,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except BrokenPipeError:
+        return 1
+    except OutputError as error:
+        # Every writer goes through report.atomic, which names the target.
+        print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

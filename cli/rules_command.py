@@ -15,8 +15,9 @@ from engine.edition import copy_rulebook
 from engine.errors import RulebookError
 from engine.library import resolve_rulebook
 from engine.rulebook import load_rulebook_folder
-from engine.schema import schema_text, write_atomically
+from engine.schema import schema_text
 from facts.readers import read_facts
+from report.atomic import OutputError, write_text_atomic
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -176,12 +177,15 @@ def run_new(args: argparse.Namespace) -> int:
     folder = _folder(args.source)
     if folder is None:
         return 1
+    into = args.into or _default_home(folder)
     try:
         source = load_rulebook_folder(folder)
-        target = copy_rulebook(source, args.id, args.into or _default_home(folder))
+        target = copy_rulebook(source, args.id, into)
     except RulebookError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return 1
+    except OSError as error:
+        raise OutputError(into, error) from None
     print(f"created rulebook {args.id} in {target} (derives from {source.id})")
     print(
         f"next: edit its YAML files, then run `xiaoan rules check {target}` "
@@ -228,7 +232,7 @@ def run_schema(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
         return 0
-    write_atomically(args.output, text)
+    write_text_atomic(args.output, text)
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

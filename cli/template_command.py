@@ -12,7 +12,7 @@ from engine.errors import RulebookError
 from engine.library import load_rulebook
 from facts.documents import DocumentError, load_document
 from facts.spreadsheet_writer import write_csv_folder, write_workbook
-from report.atomic import atomic_path
+from report.atomic import OutputError, atomic_path, prepare_folder
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         units = [unit for unit in data["units"] if isinstance(unit, dict)]
 
     if args.csv:
-        written = write_csv_folder(args.target, units, encoding=args.encoding)
+        prepare_folder(args.target)
+        try:
+            written = write_csv_folder(args.target, units, encoding=args.encoding)
+        except OSError as error:
+            raise OutputError(args.target, error) from None
         print(f"wrote {len(written)} CSV files to {args.target}", file=sys.stderr)
         return 0
 

@@ -10,10 +10,8 @@ Lost points are red; vetoes are red and bold. Graphviz ``dot`` lays it out.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +22,7 @@ from explain.clauses import FINDING_RULE
 from explain.explanation import Explanation
 from explain.graph import ExplainError
 from explain.words import Language, shown
+from report.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -366,13 +365,8 @@ def render_picture(
             "(Debian: apt-get install graphviz) to draw pictures"
         )
     source = dot_text(explanation, language)
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=f".{image_format}", dir=folder
-    )
-    os.close(handle)
-    try:
-        command = [program, f"-T{image_format}", "-o", temporary]
+    with atomic_path(path) as temporary:
+        command = [program, f"-T{image_format}", "-o", str(temporary)]
         if image_format == "png":
             command.insert(2, "-Gdpi=110")
         completed = subprocess.run(
@@ -387,8 +381,4 @@ def render_picture(
                 f"Graphviz failed to draw {path}: "
                 f"{completed.stderr.decode('utf-8', 'replace').strip()}"
             )
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
     logger.info("drew the explanation of %s into %s", explanation.unit, path)
