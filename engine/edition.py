@@ -51,6 +51,8 @@ def copy_rulebook(source: Rulebook, new_id: str, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{new_id}.", dir=into))
     try:
+        # mkdtemp makes a private folder; a rulebook is shared like any other.
+        staging.chmod(0o777 & ~_umask())
         for name in FILES.values():
             path = source.folder / name
             if path.is_file():
@@ -70,6 +72,12 @@ def copy_rulebook(source: Rulebook, new_id: str, into: Path) -> Path:
         raise
     logger.info("copied rulebook %s to %s as %s", source.id, target, copy.id)
     return target
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def _set_key(text: str, key: str, value: str) -> str:
