@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from enum import Enum
 from fractions import Fraction
+from json.encoder import encode_basestring as encode_string
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,97 @@ def fact_entry(record: FactRecord) -> dict[str, Any]:
 
 
 def firings_line(result: UnitResult) -> str:
-    """Return the unit's log line (no newline), keys in a fixed order."""
+    """Return the unit's log line (no newline), keys in a fixed order.
+
+    The text is ``json.dumps(firings_entry(result), ensure_ascii=False,
+    separators=(",", ":"))``, written directly: a batch writes one line per
+    unit, and building the entry's dictionaries cost more than the text.
+    """
+    parts = [
+        '{"unit":',
+        encode_string(result.unit),
+        ',"kind":',
+        encode_string(result.kind),
+        ',"earned":"',
+        exact_text(result.earned),
+        '","maximum":"',
+        exact_text(result.maximum),
+        '","sheet_percent":"',
+        exact_text(result.sheet_percent),
+        '","adjusted":',
+        "null" if result.adjusted is None else f'"{exact_text(result.adjusted)}"',
+        ',"total":"',
+        exact_text(result.total),
+        '","firings":[',
+        ",".join([_firing_text(firing) for firing in result.firings]),
+        '],"facts":[',
+        ",".join([_fact_text(record) for record in result.facts.values()]),
+        "]}",
+    ]
+    return "".join(parts)
+
+
+def _strings_text(values: tuple[str, ...]) -> str:
+    return "[" + ",".join([encode_string(value) for value in values]) + "]"
+
+
+def _firing_text(firing: Firing) -> str:
+    points = firing.points
+    text = (
+        f'{{"rule":{encode_string(firing.rule)},'
+        f'"effect":{encode_string(firing.effect)},'
+        f'"code":{encode_string(firing.code)},'
+        f'"facts":{_strings_text(firing.facts)},'
+        f'"points":{"null" if points is None else _quoted(exact_text(points))}'
+    )
+    if firing.excludes:
+        text += f',"excludes":{_strings_text(firing.excludes)}'
+    if firing.group is not None:
+        text += f',"group":{encode_string(firing.group)}'
+    if firing.detail:
+        text += f',"detail":{encode_string(firing.detail)}'
+    return text + "}"
+
+
+def _fact_text(record: FactRecord) -> str:
+    values = ",".join(
+        [
+            f"{encode_string(name)}:{_value_text(value)}"
+            for name, value in record.fields.items()
+        ]
+    )
+    return (
+        f'{{"key":{encode_string(record.key)},'
+        f'"kind":{encode_string(record.kind)},'
+        f'"id":{encode_string(record.id)},'
+        f'"field":{encode_string(record.field_path)},'
+        f'"values":{{{values}}}}}'
+    )
+
+
+def _value_text(value: Any) -> str:
+    """Write ``plain(value)`` as JSON, with the common types first."""
+    kind = type(value)
+    if kind is str:
+        return encode_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is Fraction:
+        return _quoted(exact_text(value))
+    return json.dumps(plain(value), ensure_ascii=False)
+
+
+def _quoted(text: str) -> str:
+    # Exact text holds digits, a sign, a point or a slash: nothing to escape.
+    return f'"{text}"'
+
+
+def firings_entry(result: UnitResult) -> dict[str, Any]:
+    """Return the unit's log entry as a dictionary, keys in a fixed order."""
     entry = {
         "unit": result.unit,
         "kind": result.kind,
@@ -103,7 +194,7 @@ def firings_line(result: UnitResult) -> str:
         "firings": [firing_entry(firing) for firing in result.firings],
         "facts": [fact_entry(record) for record in result.facts.values()],
     }
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    return entry
 
 
 def read_firings_log(path: Path) -> Iterator[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -16,7 +17,7 @@ from engine.rulebook import Rulebook
 from facts.readers import read_facts
 from report.atomic import atomic_text, remove_stale_temporaries
 from report.csv_result import ranked
-from report.firings_log import exact_text
+from report.firings_log import exact_text, firings_entry, firings_line
 from report.json_result import unit_document
 from report.summary import UnitSummary, indented_json, summarize, unit_json
 from report.xlsx_stream import StreamingWorkbook
@@ -91,6 +92,15 @@ def test_unit_json_is_the_indented_document(engine: Engine, places: int) -> None
     for result in evaluation.results:
         expected = indented_json(unit_document(result, places), "    ")
         assert unit_json(result, places, "    ") == expected
+
+
+def test_firings_line_is_the_compact_entry(engine: Engine) -> None:
+    evaluation = engine.evaluate(read_facts([SAMPLE]))
+    assert any(result.firings for result in evaluation.results)
+    for result in evaluation.results:
+        entry = firings_entry(result)
+        expected = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        assert firings_line(result) == expected
 
 
 @pytest.fixture(scope="module")
