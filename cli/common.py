@@ -62,6 +62,7 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
     errors: list[UnitError] = []
     warnings: list[str] = []
     facts = read_facts(facts_paths) if facts_paths else FactSet()
+    warnings.extend(_empty_inputs(facts_paths, facts))
 
     choice: str | None
     if rulebook_arg:
@@ -96,6 +97,15 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return Inputs(rulebook, facts, errors, warnings)
+
+
+def _empty_inputs(paths: list[Path], facts: FactSet) -> list[str]:
+    """Warn about each input that gave neither a unit nor an error."""
+    used = {str(record.file) for record in facts.units}
+    used.update(error.file for error in facts.errors if error.file is not None)
+    return [
+        f"no units were read from {path}" for path in paths if str(path) not in used
+    ]
 
 
 def _choose_rulebook(

@@ -86,7 +86,14 @@ def read_roster(path: Path) -> tuple[list[RosterEntry], str]:
                 "name, county and level",
             )
         records = [(index + 1, entry) for index, entry in enumerate(data)]
-    return _entries(path, records), digest
+    entries = _entries(path, records)
+    if not entries:
+        raise FactError(
+            "the roster lists no schools",
+            file=path,
+            expected="one school per row or entry, with id, name, county and level",
+        )
+    return entries, digest
 
 
 def _workbook_rows(path: Path) -> list[list[Any]]:
@@ -116,6 +123,13 @@ def _records_from_rows(
                 expected="columns " + ", ".join(ROSTER_FIELDS),
             )
         fields.append(name or None)
+    if "level" not in fields:
+        raise FactError(
+            "missing column level",
+            file=path,
+            line=1,
+            expected="columns " + ", ".join(ROSTER_FIELDS),
+        )
     records = []
     for number, row in enumerate(rows[1:], start=2):
         values = {
@@ -153,6 +167,15 @@ def _entries(path: Path, records: list[tuple[int, Any]]) -> list[RosterEntry]:
         seen.add(school_id)
         kind = text.get("kind", UnitKind.SCHOOL.value).split()[-1]
         level = text.get("level", "").split()[-1] if text.get("level") else None
+        if kind == UnitKind.SCHOOL.value and level is None:
+            raise FactError(
+                "missing school level",
+                file=path,
+                line=line,
+                unit=school_id,
+                field="level",
+                expected="one of " + ", ".join(levels),
+            )
         if kind == UnitKind.SCHOOL.value and level not in LEVEL_ORDER:
             raise FactError(
                 f"unknown school level{suggestion(level or '', levels)}",

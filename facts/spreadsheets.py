@@ -329,6 +329,8 @@ def read_spreadsheet_facts(path: Path) -> FactSet:
     try:
         if path.is_dir():
             tables = list(_csv_tables(path))
+            if not tables:
+                return FactSet(errors=[_no_csv_files(path)])
         else:
             tables = list(_workbook_tables(path))
         data, positions, errors = _assemble(path, tables)
@@ -405,6 +407,15 @@ def _csv_tables(folder: Path) -> Iterator[Table]:
         text = decode_csv(path)
         rows = csv.reader(io.StringIO(text, newline=""))
         yield _table(folder, name, path.name, rows)
+
+
+def _no_csv_files(folder: Path) -> FactError:
+    return FactError(
+        "the folder holds no facts CSV files",
+        file=folder,
+        expected="a folder of CSV files written by xiaoan template --csv: "
+        + ", ".join(f"{name}.csv" for name in SHEET_BY_NAME),
+    )
 
 
 def decode_csv(path: Path) -> str:

@@ -341,3 +341,14 @@ def test_no_progress_without_terminal(tmp_path: Path) -> None:
     run = xiaoan("batch", "--out", tmp_path, SAMPLE)
     assert run.returncode == 0
     assert "units  " not in run.stderr
+
+
+def test_empty_units_list_warns(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("rulebook: cangzhou-2020\nunits: []\n", encoding="utf-8")
+    done = xiaoan("batch", empty, SAMPLE, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert f"warning: no units were read from {empty}" in done.stderr
+    assert "from " + str(SAMPLE) not in done.stderr
+    run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert f"no units were read from {empty}" in run["warnings"]

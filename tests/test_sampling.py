@@ -166,3 +166,25 @@ def test_roster_from_yaml(tmp_path: Path) -> None:
     entries, digest = read_roster(path)
     assert entries == [RosterEntry("a", "A", "ca", "primary")]
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_empty_roster_is_error(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name,county,level\n", encoding="utf-8")
+    with pytest.raises(FactError, match="the roster lists no schools"):
+        read_roster(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "sample", str(path), "--seed", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "roster.csv: the roster lists no schools" in done.stderr
+
+
+def test_roster_without_level_column(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name,county\ns1,一小,ca\n", encoding="utf-8")
+    with pytest.raises(FactError, match="missing column level"):
+        read_roster(path)

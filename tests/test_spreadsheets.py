@@ -338,3 +338,15 @@ def test_xls_and_single_csv_say_what_to_pass(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "facts", {"units": [["id", "kind"]]})
     message = read_facts([folder / "units.csv"]).errors[0].message
     assert "pass the folder that holds the CSV files" in message
+
+
+def test_folder_without_facts_files(tmp_path: Path) -> None:
+    folder = tmp_path / "d1"
+    folder.mkdir()
+    (folder / "base.yaml").write_text("units: []\n", encoding="utf-8")
+    facts = read_facts([folder])
+    assert len(facts.errors) == 1
+    message = facts.errors[0].message
+    assert "d1: the folder holds no facts CSV files" in message
+    assert "units.csv" in message
+    assert "findings.csv" in message
