@@ -64,13 +64,19 @@ class Engine:
         if kinds is None:
             kinds = unit_kinds(facts)
         fired: dict[str, _Fired] = {}
+        # Each county's sampled schools as they are fired, so that a county
+        # does not scan every unit of the run for its own.
+        sampled: dict[str, list[_Fired]] = {}
         # Schools first: a county's total needs its sampled schools' percents.
         ordered = sorted(
             facts.units, key=lambda r: r.unit.kind is UnitKind.COUNTY_BUREAU
         )
         for record in ordered:
             try:
-                fired[record.unit.id] = self._evaluate_unit(record, kinds, fired)
+                done = self._evaluate_unit(record, kinds, sampled)
+                fired[record.unit.id] = done
+                if record.unit.sampled and record.unit.county is not None:
+                    sampled.setdefault(record.unit.county, []).append(done)
             except FactError as error:
                 evaluation.errors.append(
                     UnitError(record.unit.id, error.message, str(record.file))
@@ -133,7 +139,7 @@ class Engine:
         self,
         record: UnitRecord,
         kinds: dict[str, UnitKind | None],
-        fired: dict[str, _Fired],
+        sampled: dict[str, list[_Fired]],
     ) -> _Fired:
         rulebook = self.rulebook
         unit = record.unit
@@ -179,8 +185,7 @@ class Engine:
                     other.result.sheet_percent,
                     other.result.vetoed,
                 )
-                for other in fired.values()
-                if other.record.unit.county == unit.id and other.record.unit.sampled
+                for other in sampled.get(unit.id, [])
             ]
             shares.sort(key=lambda share: share.unit)
             if not shares:
@@ -191,7 +196,7 @@ class Engine:
                     expected="schools with county: "
                     f"{unit.id} and sampled: true among the inputs",
                 )
-            warnings.extend(_sample_warnings(rulebook, unit.id, fired))
+            warnings.extend(_sample_warnings(rulebook, sampled.get(unit.id, [])))
             schools_mean, total = county_blend(rulebook, adjusted, shares)
 
         result = UnitResult(
@@ -311,15 +316,9 @@ def _unread_fact_warnings(
     ]
 
 
-def _sample_warnings(
-    rulebook: Rulebook, county: str, fired: dict[str, _Fired]
-) -> list[str]:
+def _sample_warnings(rulebook: Rulebook, schools: list[_Fired]) -> list[str]:
     parameters = rulebook.parameters
-    sampled = [
-        other.record.unit
-        for other in fired.values()
-        if other.record.unit.county == county and other.record.unit.sampled
-    ]
+    sampled = [other.record.unit for other in schools]
     warnings = []
     if len(sampled) < parameters.sample_size:
         warnings.append(
