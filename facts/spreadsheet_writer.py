@@ -119,6 +119,11 @@ def write_workbook(
                     for value, column in zip(row, spec.columns, strict=True)
                 ]
             )
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    # openpyxl stores text that starts with = as a formula;
+                    # facts are never formulas, so keep it as text.
+                    cell.data_type = "s"
         for index, column in enumerate(spec.columns, start=1):
             if column.kind == "date":
                 for cells in sheet.iter_rows(min_row=3, min_col=index, max_col=index):

@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -333,6 +334,7 @@ def read_spreadsheet_facts(path: Path) -> FactSet:
                 return FactSet(errors=[_no_csv_files(path)])
         else:
             tables = list(_workbook_tables(path))
+            _reject_unsaved_formulas(path)
         data, positions, errors = _assemble(path, tables)
     except FactError as error:
         return FactSet(errors=[error])
@@ -395,6 +397,58 @@ def _workbook_tables(path: Path) -> Iterator[Table]:
             yield table
     finally:
         workbook.close()
+
+
+def _reject_unsaved_formulas(path: Path) -> None:
+    """Raise for formula cells without a saved result, which read as empty.
+
+    A workbook written by a program (not saved by Excel or WPS) keeps only
+    the formula text, and the cached result read above is then missing.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    with zipfile.ZipFile(path) as archive:
+        sheets = [
+            name for name in archive.namelist() if name.startswith("xl/worksheets/")
+        ]
+        if not any(re.search(rb"<f[ >/]", archive.read(name)) for name in sheets):
+            return
+    problems = []
+    formulas = load_workbook(path, read_only=True, data_only=False)
+    results = load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in formulas.worksheets:
+            if _sheet_name(path, sheet.title) is None:
+                continue
+            texts = sheet.iter_rows(values_only=True)
+            saved = results[sheet.title].iter_rows(values_only=True)
+            # Both views parse the same sheet, so their rows line up.
+            pairs = zip(texts, saved, strict=False)
+            for number, (row, values) in enumerate(pairs, start=1):
+                for index, (text, value) in enumerate(zip(row, values, strict=False)):
+                    if not (isinstance(text, str) and text.startswith("=")):
+                        continue
+                    if value is not None:
+                        continue
+                    problems.append(
+                        FactError(
+                            "the cell holds a formula with no saved result",
+                            file=path,
+                            line=CellRef(
+                                number, sheet.title, get_column_letter(index + 1)
+                            ),
+                            value=text,
+                            expected="a value; open and save the workbook in "
+                            "Excel or WPS, or type text that starts with = "
+                            "after a '",
+                        )
+                    )
+    finally:
+        formulas.close()
+        results.close()
+    if problems:
+        raise _Problems(problems)
 
 
 def _csv_tables(folder: Path) -> Iterator[Table]:

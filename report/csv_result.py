@@ -131,11 +131,22 @@ def grade_name(rulebook: Rulebook, grade: str) -> str:
     return grade
 
 
+# Excel and WPS run a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value: Cell) -> str:
+    """Write one cell; text that a spreadsheet would run as a formula gets a ``'``.
+
+    Only text is changed. Numbers (Decimal, int) are written as they are, so
+    that ``-5.00`` stays a number.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 

@@ -352,3 +352,30 @@ def test_empty_units_list_warns(tmp_path: Path) -> None:
     assert "from " + str(SAMPLE) not in done.stderr
     run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
     assert f"no units were read from {empty}" in run["warnings"]
+
+
+def test_csv_outputs_neutralise_formulas(tmp_path: Path) -> None:
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    units = data["units"]
+    school = next(unit for unit in units if unit["kind"] == "school")
+    school["name"] = "=1+2"
+    school["hazards"] = [
+        {
+            "id": "H1",
+            "item": "S1.1",
+            "description": "=cmd|calc",
+            "found": "2020-06-01",
+        }
+    ]
+    facts = tmp_path / "inj.yaml"
+    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    done = xiaoan("batch", facts, "--out", out)
+    assert "Traceback" not in done.stderr
+    results = (out / "results.csv").read_text(encoding="utf-8-sig")
+    hazards = (out / "hazards.csv").read_text(encoding="utf-8-sig")
+    assert ",'=1+2," in results
+    assert ",=1+2," not in results
+    assert ",'=cmd|calc," in hazards
+    # Numbers stay numbers: no quote before a digit or a minus sign of one.
+    assert ",'-" not in results

@@ -16,7 +16,7 @@ from engine.result import round_half_up, shown_text
 from engine.rulebook import Rulebook
 from facts.readers import read_facts
 from report.atomic import atomic_text, remove_stale_temporaries
-from report.csv_result import ranked
+from report.csv_result import csv_cell, ranked
 from report.firings_log import exact_text, firings_entry, firings_line
 from report.json_result import unit_document
 from report.summary import UnitSummary, indented_json, summarize, unit_json
@@ -165,3 +165,23 @@ def test_streamed_workbook_same_bytes(tmp_path: Path) -> None:
         workbook.close()
         contents.append((tmp_path / name).read_bytes())
     assert contents[0] == contents[1]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+86 123", "'+86 123"),
+        ("-cmd", "'-cmd"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("沧县一小", "沧县一小"),
+        ("a=b", "a=b"),
+        (Decimal("-5.00"), "-5.00"),
+        (-3, "-3"),
+        (None, ""),
+        (True, "true"),
+    ],
+)
+def test_csv_cell_neutralises_formulas(value: object, text: str) -> None:
+    assert csv_cell(value) == text  # type: ignore[arg-type]

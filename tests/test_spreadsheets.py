@@ -350,3 +350,36 @@ def test_folder_without_facts_files(tmp_path: Path) -> None:
     assert "d1: the folder holds no facts CSV files" in message
     assert "units.csv" in message
     assert "findings.csv" in message
+
+
+def test_template_keeps_formula_text(
+    tmp_path: Path, sample_units: list[dict[str, Any]]
+) -> None:
+    unit = dict(sample_units[0], name="=1+2")
+    book = tmp_path / "injt.xlsx"
+    write_workbook(book, ["C1"], [unit])
+    cell = load_workbook(book)["单位 units"]["B3"]
+    assert cell.data_type == "s"
+    assert cell.value == "=1+2"
+    facts = read_spreadsheet_facts(book)
+    assert facts.errors == []
+    assert facts.units[0].unit.name == "=1+2"
+
+
+def test_unsaved_formula_is_error(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "units"
+    sheet.append(["id", "name", "kind"])
+    sheet.append(["s1", "=1+2", "school"])
+    book = tmp_path / "f.xlsx"
+    workbook.save(book)
+    facts = read_spreadsheet_facts(book)
+    assert facts.units == []
+    message = facts.errors[0].message
+    assert "units!B2" in message
+    assert "formula with no saved result" in message
+    assert "'=1+2'" in message
