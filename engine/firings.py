@@ -108,7 +108,7 @@ def _measure_firing(
         target = (
             str(measure.target).lower()
             if isinstance(measure.target, bool)
-            else format_points(measure.target)
+            else _number(measure.target)
         )
         return Firing(
             rule.rule_id,
@@ -119,16 +119,33 @@ def _measure_firing(
             detail=f"{measure.measure} = {shown}, target {target}",
         )
     assert isinstance(value, Fraction)
-    earned = measure.points * min(Fraction(1), value / measure.target)
     return Firing(
         rule.rule_id,
         "deduction",
         measure.code,
         keys,
-        measure.points - earned,
+        _shortfall(measure.points, value, measure.target),
         detail=f"{measure.measure} = {_number(value)}, target "
-        f"{format_points(measure.target)}",
+        f"{_number(measure.target)}",
     )
+
+
+def _shortfall(points: Fraction, value: Fraction, target: Fraction) -> Fraction:
+    """Return ``points - points * min(1, value / target)``.
+
+    Worked out in integers for a positive target, since this runs for many
+    measures of every unit and each Fraction operation reduces its result.
+    """
+    if target.numerator <= 0:
+        return points - points * min(Fraction(1), value / target)
+    # value / target = (a * d) / (b * c); the shortfall is 1 minus that.
+    a, b = value.numerator, value.denominator
+    c, d = target.numerator, target.denominator
+    reached = b * c
+    missing = reached - a * d
+    if missing <= 0:
+        return Fraction(0)
+    return Fraction(points.numerator * missing, points.denominator * reached)
 
 
 def _adjustment_firing(
@@ -216,6 +233,21 @@ def _shown_fields(fact: FactRecord) -> str:
 
 
 def _number(value: object) -> str:
+    if type(value) is Fraction:
+        # Measures repeat the same few values across units, and formatting
+        # goes through Decimal division.
+        key = (value.numerator, value.denominator)
+        text = _NUMBER_TEXT.get(key)
+        if text is None:
+            text = format_points(value)
+            if len(_NUMBER_TEXT) >= _NUMBER_TEXT_LIMIT:
+                _NUMBER_TEXT.clear()
+            _NUMBER_TEXT[key] = text
+        return text
     if isinstance(value, Fraction):
         return format_points(value)
     return str(value)
+
+
+_NUMBER_TEXT: dict[tuple[int, int], str] = {}
+_NUMBER_TEXT_LIMIT = 65536
