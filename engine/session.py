@@ -166,9 +166,13 @@ def _check_state(state: Any, session_id: str) -> None:
 
 
 def _check_distinct_ids(facts: list[dict[str, Any]]) -> None:
+    # Units number their facts alike (f0, f1, …, end), so the same few id
+    # lists come back unit after unit; each is hashed once.
+    ids = tuple([fact["id"] for fact in facts])
+    if ids in _DISTINCT_IDS:
+        return
     seen: dict[int, str] = {}
-    for fact in facts:
-        fact_id = fact["id"]
+    for fact_id in ids:
         digest = fnv1a_32(fact_id)
         if digest in seen:
             raise EngineError(
@@ -176,3 +180,11 @@ def _check_distinct_ids(facts: list[dict[str, Any]]) -> None:
                 "engine's 32-bit hash; one would hide the other"
             )
         seen[digest] = fact_id
+    if len(_DISTINCT_IDS) >= _DISTINCT_IDS_LIMIT:
+        _DISTINCT_IDS.clear()
+    _DISTINCT_IDS.add(ids)
+
+
+# Id lists already checked to hash apart.
+_DISTINCT_IDS: set[tuple[str, ...]] = set()
+_DISTINCT_IDS_LIMIT = 1024
