@@ -20,7 +20,7 @@ from typing import Any
 
 from engine.result import Evaluation, UnitError
 from engine.rulebook import Rulebook
-from report.atomic import atomic_text, remove_stale_temporaries, write_text_atomic
+from report.atomic import atomic_path, remove_stale_temporaries, write_text_atomic
 from report.csv_result import write_csv, write_errors_csv, write_results_csv
 from report.json_result import PROGRAM_VERSION, result_document
 from report.register import REGISTER_COLUMNS, OpenHazard
@@ -69,7 +69,7 @@ def write_batch_report(folder: Path, report: BatchReport) -> list[Path]:
     wait_for_workbook = _write_workbook_aside(folder / RESULTS_XLSX, content, rulebook)
 
     path = folder / RESULTS_JSON
-    with atomic_text(path) as stream:
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
         write_results_json(stream, _head(report), report.summaries)
     written.append(path)
 
@@ -82,10 +82,10 @@ def write_batch_report(folder: Path, report: BatchReport) -> list[Path]:
     written.append(path)
 
     path = folder / FIRINGS_LOG
-    with atomic_text(path) as stream:
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
         for summary in report.summaries:
-            stream.write(summary.firings)
-            stream.write("\n")
+            stream.write(summary.firings_utf8)
+            stream.write(b"\n")
     written.append(path)
 
     path = folder / HAZARDS_CSV

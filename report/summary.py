@@ -66,12 +66,25 @@ class UnitSummary:
     grade: str
     warnings: tuple[str, ...]
     self_scores: tuple[SelfScoreRow, ...]
-    document: str
-    firings: str
+    # The JSON text and the log line travel back from the batch workers and
+    # go straight into files, so they are kept as the UTF-8 the files hold:
+    # neither the pipe nor the writer decodes or encodes them again.
+    document_utf8: bytes
+    firings_utf8: bytes
 
     @property
     def vetoed(self) -> bool:
         return bool(self.vetoes)
+
+    @property
+    def document(self) -> str:
+        """The unit's entry of the results list, indented as in the file."""
+        return self.document_utf8.decode("utf-8")
+
+    @property
+    def firings(self) -> str:
+        """The unit's line of the firings log, without its newline."""
+        return self.firings_utf8.decode("utf-8")
 
 
 def summarize(result: UnitResult, rulebook: Rulebook) -> UnitSummary:
@@ -114,8 +127,8 @@ def summarize(result: UnitResult, rulebook: Rulebook) -> UnitSummary:
         grade=result.grade,
         warnings=tuple(result.warnings),
         self_scores=self_score_rows(result, rulebook),
-        document=RESULT_INDENT + document,
-        firings=firings_line(result),
+        document_utf8=(RESULT_INDENT + document).encode("utf-8"),
+        firings_utf8=firings_line(result).encode("utf-8"),
     )
 
 
@@ -274,27 +287,27 @@ def results_json_text(head: dict[str, object], summaries: list[UnitSummary]) -> 
     is byte for byte what ``report.json_result.dumps`` writes for the whole
     document, but no unit is encoded again in this process.
     """
-    stream = io.StringIO()
+    stream = io.BytesIO()
     write_results_json(stream, head, summaries)
-    return stream.getvalue()
+    return stream.getvalue().decode("utf-8")
 
 
 def write_results_json(
-    stream: IO[str], head: dict[str, object], summaries: list[UnitSummary]
+    stream: IO[bytes], head: dict[str, object], summaries: list[UnitSummary]
 ) -> None:
-    """Write :func:`results_json_text` piece by piece, without one large string."""
+    """Write :func:`results_json_text` as UTF-8, without one large string."""
     text = json.dumps(head, ensure_ascii=False, indent=2) + "\n"
     # The empty list is the first '"results": []' in the text, because the
     # keys before it contain strings, whose quotes JSON escapes.
     before, marker, after = text.partition('"results": []')
     if not summaries or not marker:
-        stream.write(text)
+        stream.write(text.encode("utf-8"))
         return
-    stream.write(before)
-    stream.write('"results": [\n')
+    stream.write(before.encode("utf-8"))
+    stream.write(b'"results": [\n')
     for index, summary in enumerate(summaries):
         if index:
-            stream.write(",\n")
-        stream.write(summary.document)
-    stream.write("\n  ]")
-    stream.write(after)
+            stream.write(b",\n")
+        stream.write(summary.document_utf8)
+    stream.write(b"\n  ]")
+    stream.write(after.encode("utf-8"))
