@@ -96,10 +96,6 @@ def check_rulebook(rulebook: Rulebook) -> list[CheckFinding]:
     return sorted(checker.findings, key=lambda finding: not finding.is_error)
 
 
-def _points(value: Fraction) -> str:
-    return format_points(value)
-
-
 def format_points(value: Fraction) -> str:
     """Write exact points for a message: ``4``, ``2.5`` or ``1/3``.
 
@@ -141,8 +137,8 @@ def _check_sheets(checker: _Checker) -> None:
         )
         if category_sum != sheet.total:
             checker.error(
-                f"sheet {sheet.id!r} declares total {_points(sheet.total)} but its "
-                f"categories sum to {_points(category_sum)}",
+                f"sheet {sheet.id!r} declares total {format_points(sheet.total)} but its "
+                f"categories sum to {format_points(category_sum)}",
                 "sheets",
                 (s, "total"),
                 sheet.id,
@@ -152,8 +148,8 @@ def _check_sheets(checker: _Checker) -> None:
             if item_sum != category.total:
                 checker.error(
                     f"category {category.number} {category.title!r} of sheet "
-                    f"{sheet.id!r} declares total {_points(category.total)} but its "
-                    f"items sum to {_points(item_sum)}",
+                    f"{sheet.id!r} declares total {format_points(category.total)} but its "
+                    f"items sum to {format_points(item_sum)}",
                     "sheets",
                     (s, "categories", c, "total"),
                     sheet.id,
@@ -176,7 +172,7 @@ def _check_sheets(checker: _Checker) -> None:
                     seen[code] = location
                 if item.points <= 0:
                     checker.error(
-                        f"item {item.code} has points {_points(item.points)}; "
+                        f"item {item.code} has points {format_points(item.points)}; "
                         "expected a positive number",
                         "sheets",
                         (*where, "points"),
@@ -186,8 +182,8 @@ def _check_sheets(checker: _Checker) -> None:
                     part_sum = sum((part.points for part in item.parts), Fraction(0))
                     if part_sum != item.points:
                         checker.error(
-                            f"item {item.code} declares {_points(item.points)} points but "
-                            f"its parts sum to {_points(part_sum)}",
+                            f"item {item.code} declares {format_points(item.points)} points but "
+                            f"its parts sum to {format_points(part_sum)}",
                             "sheets",
                             (*where, "points"),
                             item.code,
@@ -318,14 +314,14 @@ def _check_measures(checker: _Checker) -> None:
             )
         elif rule.target <= 0:
             checker.error(
-                f"target {_points(rule.target)} must be above 0",
+                f"target {format_points(rule.target)} must be above 0",
                 "measures",
                 (*where, "target"),
                 rule.id,
             )
         elif measure_type is MeasureType.RATE and rule.target > 1:
             checker.error(
-                f"target {_points(rule.target)} of rate {rule.measure} must lie in 0…1",
+                f"target {format_points(rule.target)} of rate {rule.measure} must lie in 0…1",
                 "measures",
                 (*where, "target"),
                 rule.id,
@@ -334,8 +330,8 @@ def _check_measures(checker: _Checker) -> None:
         if per_code[rule.code] > scored.points:
             checker.error(
                 f"measure rules on {rule.code} give "
-                f"{_points(per_code[rule.code])} points, more than its "
-                f"{_points(scored.points)}",
+                f"{format_points(per_code[rule.code])} points, more than its "
+                f"{format_points(scored.points)}",
                 "measures",
                 (*where, "points"),
                 rule.id,
@@ -389,7 +385,7 @@ def _check_adjustments(checker: _Checker) -> None:
                 and rule.points_range[0] > rule.points_range[1]
             ):
                 checker.error(
-                    f"points_range {[_points(p) for p in rule.points_range]} "
+                    f"points_range {[format_points(p) for p in rule.points_range]} "
                     "is empty; write the lower bound first",
                     "adjustments",
                     (*where, "points_range"),
@@ -437,8 +433,8 @@ def _check_parameters(checker: _Checker) -> None:
         if cutoffs[g] >= cutoffs[g - 1]:
             checker.error(
                 f"grade cut-offs must fall strictly from the first grade to the last: "
-                f"{parameters.grades[g].grade} at {_points(cutoffs[g])} is not below "
-                f"{parameters.grades[g - 1].grade} at {_points(cutoffs[g - 1])}",
+                f"{parameters.grades[g].grade} at {format_points(cutoffs[g])} is not below "
+                f"{parameters.grades[g - 1].grade} at {format_points(cutoffs[g - 1])}",
                 "parameters",
                 ("grades", g, "at_least"),
                 parameters.grades[g].grade,
@@ -454,7 +450,7 @@ def _check_parameters(checker: _Checker) -> None:
     weights = parameters.county_own_weight + parameters.county_schools_weight
     if weights != 1:
         checker.error(
-            f"county_own_weight + county_schools_weight = {_points(weights)}; "
+            f"county_own_weight + county_schools_weight = {format_points(weights)}; "
             "expected 1",
             "parameters",
             ("county_own_weight",),
@@ -463,7 +459,7 @@ def _check_parameters(checker: _Checker) -> None:
     for name, value in parameters.thresholds.items():
         if (value * 10**SCALE_DIGITS).denominator != 1:
             checker.error(
-                f"threshold {name} = {_points(value)} has more than "
+                f"threshold {name} = {format_points(value)} has more than "
                 f"{SCALE_DIGITS} decimal places",
                 "parameters",
                 ("thresholds", name),

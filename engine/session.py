@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
@@ -86,16 +85,6 @@ class RuleHost(Host):
 
 def _ignore(closure: Any) -> None:
     """Run the end rule's action, which records nothing."""
-
-
-@dataclass
-class EngineFacts:
-    """The facts of one unit as asserted, keyed by their engine ids."""
-
-    facts: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, fact: dict[str, Any]) -> None:
-        self.facts.append(fact)
 
 
 class RuleSession:
