@@ -99,15 +99,18 @@ def run(args: argparse.Namespace) -> int:
 
     show = args.progress or sys.stderr.isatty()
     progress = ProgressBar(sys.stderr.write) if show else None
-    batch = evaluate_batch(
-        rulebook,
-        inputs.facts,
-        summarize,
-        workers=args.workers,
-        progress=progress.update if progress else None,
-    )
-    if progress is not None:
-        progress.finish()
+    try:
+        batch = evaluate_batch(
+            rulebook,
+            inputs.facts,
+            summarize,
+            workers=args.workers,
+            progress=progress.update if progress else None,
+        )
+    finally:
+        # Also on Ctrl-C, so that "interrupted" starts a line of its own.
+        if progress is not None:
+            progress.finish()
 
     as_of = args.as_of or rulebook.metadata.assessment_period.end
     report = BatchReport(
@@ -152,8 +155,9 @@ class ProgressBar:
         filled = self.WIDTH * done // total if total else self.WIDTH
         bar = "#" * filled + "-" * (self.WIDTH - filled)
         rate = done / elapsed
-        self.write(f"\r[{bar}] {done:,}/{total:,} units  {rate:,.0f}/s")
+        # Set first: a Ctrl-C during the write still needs the newline.
         self.shown = True
+        self.write(f"\r[{bar}] {done:,}/{total:,} units  {rate:,.0f}/s")
 
     def finish(self) -> None:
         if self.shown:

@@ -13,10 +13,12 @@ them, whatever the number of workers and whatever order chunks finish in.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -39,6 +41,11 @@ Progress = Callable[[int, int], None]
 # Chunks per worker: enough to balance the load when counties differ in
 # size, few enough that sending and collecting them stays cheap.
 CHUNKS_PER_WORKER = 8
+# At most this many units a chunk (unless one county has more): on Ctrl-C
+# the chunks already sent to workers still finish, so they must be short.
+# At about 650 units/s a worker (bench/bench_batch.py, 2 cores) that is an
+# estimated 0.8 s a chunk.
+MAX_CHUNK_UNITS = 500
 
 
 @dataclass
@@ -158,8 +165,12 @@ def county_groups(records: Sequence[UnitRecord]) -> list[list[int]]:
 
 
 def _chunks(groups: list[list[int]], total: int, workers: int) -> Iterator[list[int]]:
-    """Pack whole groups into chunks of about ``total / (workers × 8)`` units."""
-    target = max(1, total // (workers * CHUNKS_PER_WORKER))
+    """Pack whole groups into chunks of about ``total / (workers × 8)`` units.
+
+    A chunk holds at most :data:`MAX_CHUNK_UNITS` units unless one group is
+    larger.
+    """
+    target = max(1, min(MAX_CHUNK_UNITS, total // (workers * CHUNKS_PER_WORKER)))
     chunk: list[int] = []
     for group in groups:
         chunk.extend(group)
@@ -179,6 +190,10 @@ class _ChunkResult:
 
 def _start_worker(shared: _Shared | None) -> None:
     global _shared
+    # Ctrl-C reaches the whole process group. The parent stops the workers
+    # itself; a worker interrupted inside a rule action would print a
+    # traceback from durable-rules instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if shared is not None:
         _shared = shared
     assert _shared is not None, "worker started without its shared state"
@@ -219,7 +234,9 @@ def _run_pool(
     initargs = (None if fork else shared,)
     failed: list[list[int]] = []
     try:
-        with ProcessPoolExecutor(workers, context, _start_worker, initargs) as pool:
+        with _stopping(
+            ProcessPoolExecutor(workers, context, _start_worker, initargs)
+        ) as pool:
             futures: dict[Future[_ChunkResult], list[int]] = {
                 pool.submit(_evaluate_chunk, chunk): chunk
                 for chunk in _chunks(groups, total, workers)
@@ -241,13 +258,32 @@ def _run_pool(
         )
         for group in county_groups([shared.records[index] for index in retry]):
             indexes = [retry[position] for position in group]
-            with ProcessPoolExecutor(1, context, _start_worker, initargs) as alone:
+            with _stopping(
+                ProcessPoolExecutor(1, context, _start_worker, initargs)
+            ) as alone:
                 try:
                     yield alone.submit(_evaluate_chunk, indexes).result()
                 except BrokenProcessPool:
                     yield _lost(shared, indexes)
     finally:
         _shared = None
+
+
+@contextlib.contextmanager
+def _stopping(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
+    """Yield ``pool``; on an interrupt, cancel its queued chunks.
+
+    ``with pool`` would finish every queued chunk first, which takes as long
+    as the rest of the run. Here only the chunks already handed to workers
+    finish (a few per worker, a second or two), because killing a worker
+    mid-chunk breaks the pool's pipes and can hang the exit.
+    """
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _lost(shared: _Shared, indexes: list[int]) -> _ChunkResult:

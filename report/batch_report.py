@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +116,9 @@ def _write_workbook_aside(
         write_results_xlsx(path, content, rulebook)
         return lambda: None
     process = multiprocessing.get_context("fork").Process(
-        target=write_results_xlsx, args=(path, content, rulebook), daemon=True
+        target=_write_results_xlsx_quietly,
+        args=(path, content, rulebook),
+        daemon=True,
     )
     process.start()
 
@@ -129,6 +132,15 @@ def _write_workbook_aside(
             )
 
     return wait
+
+
+def _write_results_xlsx_quietly(
+    path: Path, content: WorkbookContent, rulebook: Rulebook
+) -> None:
+    # Ctrl-C reaches this child too; the parent ends it on exit (it is a
+    # daemon), and its temporary file is removed by the next run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    write_results_xlsx(path, content, rulebook)
 
 
 def _head(report: BatchReport) -> dict[str, object]:

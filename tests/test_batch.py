@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -379,3 +380,57 @@ def test_csv_outputs_neutralise_formulas(tmp_path: Path) -> None:
     assert ",'=cmd|calc," in hazards
     # Numbers stay numbers: no quote before a digit or a minus sign of one.
     assert ",'-" not in results
+
+
+def test_interrupted_pool_cancels_queued_chunks() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from engine.batch import _stopping
+
+    pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"))
+    futures = []
+    with pytest.raises(KeyboardInterrupt), _stopping(pool):
+        futures = [pool.submit(time.sleep, 0.2) for _ in range(20)]
+        futures[0].result()
+        raise KeyboardInterrupt
+    assert any(future.cancelled() for future in futures)
+    assert all(future.done() for future in futures)
+
+
+def test_ctrl_c_stops_batch_cleanly(tmp_path: Path) -> None:
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    units = []
+    for copy in range(15):
+        for unit in data["units"]:
+            renamed = json.loads(json.dumps(unit, default=str))
+            renamed["id"] = f"{unit['id']}-{copy}"
+            if renamed.get("county"):
+                renamed["county"] = f"{renamed['county']}-{copy}"
+            units.append(renamed)
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps({"units": units}), encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cli.main", "batch", "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--progress", "--workers", "2", str(facts)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    assert process.stderr is not None
+    # The first progress update shows that the workers are evaluating.
+    seen = b""
+    while b" units " not in seen:
+        byte = process.stderr.read(1)
+        assert byte, "the batch ended before it showed progress"
+        seen += byte
+    os.killpg(process.pid, signal.SIGINT)
+    rest = process.stderr.read()
+    process.wait()
+    stderr = (seen + rest).decode("utf-8")
+    assert process.returncode == 130
+    assert stderr.endswith("\ninterrupted\n")
+    assert "Traceback" not in stderr
+    assert not (out / "run.json").exists()
+    _check_whole(out)
