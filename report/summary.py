@@ -150,12 +150,20 @@ def unit_json(result: UnitResult, places: int = 2, indent: str = "") -> str:
     ]
     if result.items:
         lines.append(f'{inner}"items": {{')
-        lines.append(
-            ",\n".join(
-                f"{deeper}{encode_string(code)}: {shown_text(points, places)}"
-                for code, points in result.items.items()
-            )
-        )
+        # Most items keep their full marks, so a handful of values make up
+        # most of every sheet; their texts are kept per number of places.
+        texts = _ITEM_TEXTS.setdefault(places, {})
+        entries = []
+        for code, points in result.items.items():
+            exact = (points.numerator, points.denominator)
+            text = texts.get(exact)
+            if text is None:
+                text = shown_text(points, places)
+                if len(texts) >= _ITEM_TEXTS_LIMIT:
+                    texts.clear()
+                texts[exact] = text
+            entries.append(f"{deeper}{encode_string(code)}: {text}")
+        lines.append(",\n".join(entries))
         lines.append(f"{inner}}},")
     else:
         lines.append(f'{inner}"items": {{}},')
@@ -189,6 +197,10 @@ def unit_json(result: UnitResult, places: int = 2, indent: str = "") -> str:
     lines.append(_list_text("warnings", result.warnings, inner)[:-1])
     lines.append(indent + "}")
     return "\n".join(lines)
+
+
+_ITEM_TEXTS: dict[int, dict[tuple[int, int], str]] = {}
+_ITEM_TEXTS_LIMIT = 4096
 
 
 def _list_text(key: str, values: list[str], indent: str) -> str:
