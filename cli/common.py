@@ -62,6 +62,7 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
     errors: list[UnitError] = []
     warnings: list[str] = []
     facts = read_facts(facts_paths) if facts_paths else FactSet()
+    warnings.extend(facts.warnings)
     warnings.extend(_empty_inputs(facts_paths, facts))
 
     choice: str | None

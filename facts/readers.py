@@ -70,6 +70,8 @@ class FactSet:
     samples: list[dict[str, Any]] = field(default_factory=list)
     # The kind written on each unit that failed validation, as found.
     failed_kinds: dict[str, object] = field(default_factory=dict)
+    # Problems that skip part of an input but do not stop it.
+    warnings: list[str] = field(default_factory=list)
 
     def extend(self, other: FactSet) -> None:
         self.units.extend(other.units)
@@ -78,6 +80,7 @@ class FactSet:
             self.failed_kinds.setdefault(unit_id, kind)
         self.rulebooks.update(other.rulebooks)
         self.samples.extend(other.samples)
+        self.warnings.extend(other.warnings)
         if self.rulebook is None:
             self.rulebook = other.rulebook
 

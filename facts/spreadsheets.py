@@ -327,22 +327,24 @@ def read_spreadsheet_facts(path: Path) -> FactSet:
                 )
             ]
         )
+    warnings: list[str] = []
     try:
         if path.is_dir():
-            tables = list(_csv_tables(path))
+            tables = list(_csv_tables(path, warnings))
             if not tables:
-                return FactSet(errors=[_no_csv_files(path)])
+                return FactSet(errors=[_no_csv_files(path)], warnings=warnings)
         else:
             tables = list(_workbook_tables(path))
             _reject_unsaved_formulas(path)
         data, positions, errors = _assemble(path, tables)
     except FactError as error:
-        return FactSet(errors=[error])
+        return FactSet(errors=[error], warnings=warnings)
     except _Problems as problems:
-        return FactSet(errors=problems.errors)
+        return FactSet(errors=problems.errors, warnings=warnings)
     document = Document(path=path, data=data, positions=positions)
     result = facts_from_data(data, path, document)
     result.errors[:0] = errors
+    result.warnings[:0] = warnings
     return result
 
 
@@ -451,11 +453,16 @@ def _reject_unsaved_formulas(path: Path) -> None:
         raise _Problems(problems)
 
 
-def _csv_tables(folder: Path) -> Iterator[Table]:
+def _csv_tables(folder: Path, warnings: list[str]) -> Iterator[Table]:
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() != ".csv":
             continue
-        name = _sheet_name(folder, path.stem, shown=path.name)
+        try:
+            name = _sheet_name(folder, path.stem, shown=path.name)
+        except FactError as error:
+            # A stray CSV file (an export, a note) should not stop the folder.
+            warnings.append(f"{error.message}; the file was skipped")
+            continue
         if name is None:
             continue
         text = decode_csv(path)

@@ -231,14 +231,25 @@ def test_unknown_column_suggests(tmp_path: Path) -> None:
     assert "'kind'" in message
 
 
-def test_unknown_sheet_is_error(tmp_path: Path) -> None:
+def test_stray_csv_file_is_warning(tmp_path: Path) -> None:
     folder = write_folder(
         tmp_path / "facts",
-        {"units": [["id", "kind"], ["s1", "school"]], "findigns": [["unit"]]},
+        {
+            "units": [["id", "kind"], ["s1", "school"]],
+            "findigns": [["unit"]],
+            "random": [["a", "b"]],
+        },
     )
     facts = read_spreadsheet_facts(folder)
-    assert "findigns.csv" in facts.errors[0].message
-    assert "'findings'" in facts.errors[0].message
+    assert facts.errors == []
+    assert [record.unit.id for record in facts.units] == ["s1"]
+    assert len(facts.warnings) == 2
+    first, second = facts.warnings
+    assert "findigns.csv" in first
+    assert "'findings'" in first
+    assert "random.csv" in second
+    assert "units, findings" in second
+    assert "skipped" in second
 
 
 def test_row_for_unknown_unit(tmp_path: Path) -> None:
