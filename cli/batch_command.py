@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cli.common import read_inputs
+from cli.common import plural, read_inputs
 from engine.batch import default_workers, evaluate_batch
 from report.atomic import prepare_folder
 from report.batch_report import BatchReport, write_batch_report
@@ -132,8 +132,9 @@ def run(args: argparse.Namespace) -> int:
         label = f"unit {error.unit}" if error.unit else "input"
         print(f"error ({label}): {error.message}", file=sys.stderr)
     print(
-        f"evaluated {len(report.summaries)} units, {len(report.errors)} errors, "
-        f"{len(report.hazards)} open hazards; results in {args.out} "
+        f"evaluated {plural(len(report.summaries), 'unit')}, "
+        f"{plural(len(report.errors), 'error')}, "
+        f"{plural(len(report.hazards), 'open hazard')}; results in {args.out} "
         f"({time.perf_counter() - started:.1f} s)",
         file=sys.stderr,
     )

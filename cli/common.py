@@ -166,6 +166,11 @@ def _choose_rulebook(
     return choice
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """Return ``1 school`` or ``2 schools`` (``nouns`` for irregular plurals)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def configure_logging(verbose: bool) -> None:
     # Unit errors and warnings reach the user through the command's own
     # output, so the log shows only what went wrong beyond them by default.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from cli.common import plural
 from engine.errors import RulebookError
 from engine.library import load_rulebook
 from facts.errors import FactError
@@ -48,7 +49,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+OUT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.out is not None and args.out.suffix.lower() not in OUT_SUFFIXES:
+        print(
+            f"error: --out {args.out}: expected a file name ending in .yaml, "
+            ".yml or .json",
+            file=sys.stderr,
+        )
+        return 2
     try:
         rulebook = load_rulebook(args.rulebook)
         entries, digest = read_roster(args.roster)
@@ -67,10 +78,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         write_text_atomic(args.out, text)
+    for warning in sample.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     drawn = sum(len(schools) for schools in sample.drawn.values())
     print(
-        f"drew {drawn} schools in {len(sample.drawn)} counties with seed "
-        f"{args.seed}; {len(sample.warnings)} warnings",
+        f"drew {plural(drawn, 'school')} in "
+        f"{plural(len(sample.drawn), 'county', 'counties')} with seed "
+        f"{args.seed}; {plural(len(sample.warnings), 'warning')}",
         file=sys.stderr,
     )
     return 0

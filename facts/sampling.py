@@ -227,8 +227,9 @@ def _draw_county(
     if len(schools) <= size:
         warning = None
         if len(schools) < size:
+            counted = "1 school" if len(schools) == 1 else f"{len(schools)} schools"
             warning = (
-                f"only {len(schools)} schools, fewer than the sample size "
+                f"only {counted}, fewer than the sample size "
                 f"{size}; all of them are sampled"
             )
         return list(schools), warning

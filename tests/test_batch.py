@@ -434,3 +434,15 @@ def test_ctrl_c_stops_batch_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert not (out / "run.json").exists()
     _check_whole(out)
+
+
+def test_batch_summary_singular(tmp_path: Path) -> None:
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    city = [unit for unit in data["units"] if unit["kind"] == "school"]
+    alone = next(unit for unit in city if not unit.get("county"))
+    facts = tmp_path / "one.yaml"
+    facts.write_text(
+        yaml.safe_dump({"units": [alone]}, allow_unicode=True), encoding="utf-8"
+    )
+    done = xiaoan("batch", facts, "--out", tmp_path / "out")
+    assert "evaluated 1 unit, 0 errors, " in done.stderr

@@ -188,3 +188,34 @@ def test_roster_without_level_column(tmp_path: Path) -> None:
     path.write_text("id,name,county\ns1,一小,ca\n", encoding="utf-8")
     with pytest.raises(FactError, match="missing column level"):
         read_roster(path)
+
+
+def test_sample_prints_warnings_and_plurals(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name,county,level\na,A,ca,primary\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "sample", str(path), "--seed", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "warning: county ca: only 1 school, fewer than" in done.stderr
+    assert "drew 1 school in 1 county with seed 1; 1 warning\n" in done.stderr
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ""])
+def test_sample_out_suffix_checked(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("id,name,county,level\na,A,ca,primary\n", encoding="utf-8")
+    target = tmp_path / f"s{suffix}"
+    command = [sys.executable, "-m", "cli.main", "sample", str(path)]
+    done = subprocess.run(
+        [*command, "--seed", "1", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert ".yaml, .yml or .json" in done.stderr
+    assert not target.exists()
