@@ -183,6 +183,10 @@ def _excel(value: Any, column: Column) -> Any:
         return value
     if column.kind == "date" and isinstance(value, str):
         return dt.date.fromisoformat(value)
+    if column.kind == "choice":
+        # Write the drop-down's entry, "小学 primary", when the code is known.
+        shown = {entry.split()[-1]: entry for entry in column.choices}
+        return shown.get(str(value), str(value))
     return str(value)
 
 

@@ -96,8 +96,57 @@ class SheetSpec:
         return None
 
 
+# Chinese words a choice cell may hold instead of the code. The first is
+# shown in the drop-down lists (``小学 primary``); the others are the words
+# the notes row uses. Petition and recognition levels share city, province
+# and national, so both columns accept both sets of words.
+CHOICE_WORDS: dict[str, tuple[str, ...]] = {
+    "county_bureau": ("县局", "教育局", "县（市、区）教育局"),
+    "school": ("学校",),
+    "kindergarten": ("幼儿园",),
+    "primary": ("小学",),
+    "junior_middle": ("初中", "初级中学"),
+    "senior_high": ("高中", "高级中学"),
+    "complete_middle": ("完全中学", "完中"),
+    "nine_year": ("九年一贯制", "九年一贯制学校"),
+    "twelve_year": ("十二年一贯制", "十二年一贯制学校"),
+    "vocational": ("职业学校", "中职"),
+    "special": ("特殊教育学校", "特教"),
+    "injury": ("人身伤害",),
+    "health": ("学校卫生",),
+    "mass_poisoning": ("集体中毒",),
+    "homicide": ("杀人",),
+    "robbery": ("抢劫",),
+    "arson": ("纵火",),
+    "burglary": ("入室盗窃",),
+    "mass_fight": ("集体殴斗",),
+    "collapse": ("校舍倒塌",),
+    "fire": ("火灾",),
+    "disaster": ("灾害",),
+    "other": ("其他",),
+    "ordinary": ("一般",),
+    "major": ("重大",),
+    "especially_major": ("特大", "特别重大"),
+    "city": ("市级", "市", "到沧"),
+    "province": ("省级", "省", "赴省"),
+    "national": ("国家级", "国家", "进京"),
+    "commendation": ("表彰",),
+    "criticism": ("批评", "通报批评"),
+    "warning": ("警示", "通报警示"),
+    "staff": ("教职工", "教职员工"),
+    "student": ("学生", "在校生"),
+}
+CODE_OF_WORD = {word: code for code, words in CHOICE_WORDS.items() for word in words}
+
+
 def _choices(enum: type[Enum]) -> tuple[str, ...]:
-    return tuple(str(member.value) for member in enum)
+    """Return the drop-down entries of ``enum``: ``小学 primary``."""
+    entries = []
+    for member in enum:
+        code = str(member.value)
+        words = CHOICE_WORDS.get(code)
+        entries.append(f"{words[0]} {code}" if words else code)
+    return tuple(entries)
 
 
 UNIT = Column("unit", "单位代码", note="说明：单位代码，与单位表的 id 一致")
@@ -630,7 +679,9 @@ def cell_value(value: Any, kind: str) -> Any:
         return value
     if kind == "choice":
         if isinstance(value, str) and value.split():
-            return value.split()[-1]
+            # "小学 primary", "primary" and "小学" all give the code.
+            last = value.split()[-1]
+            return CODE_OF_WORD.get(last, last)
         return value
     # text and item codes
     if isinstance(value, float):

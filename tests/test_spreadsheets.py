@@ -394,3 +394,40 @@ def test_unsaved_formula_is_error(tmp_path: Path) -> None:
     assert "units!B2" in message
     assert "formula with no saved result" in message
     assert "'=1+2'" in message
+
+
+def test_chinese_choice_words(tmp_path: Path) -> None:
+    folder = write_folder(
+        tmp_path / "c-zh",
+        {
+            "units": [
+                ["id", "kind", "county", "level"],
+                ["cx-edu", "县局", "", ""],
+                ["cx-s1", "学校", "cx-edu", "小学"],
+                ["cx-s2", "学校 school", "cx-edu", "初中 junior_middle"],
+            ],
+            "incidents": [
+                ["unit", "id", "type", "severity"],
+                ["cx-s1", "I1", "火灾", "一般"],
+                ["cx-s2", "I2", "fire", "特大"],
+            ],
+        },
+    )
+    facts = read_spreadsheet_facts(folder)
+    assert facts.errors == []
+    units = {record.unit.id: record.unit for record in facts.units}
+    assert units["cx-edu"].kind.value == "county_bureau"
+    assert units["cx-s1"].level is not None
+    assert units["cx-s1"].level.value == "primary"
+    assert units["cx-s2"].level is not None
+    assert units["cx-s2"].level.value == "junior_middle"
+    assert units["cx-s1"].incidents[0].severity.value == "ordinary"
+    assert units["cx-s2"].incidents[0].severity.value == "especially_major"
+
+
+def test_choice_drop_downs_pair_words(tmp_path: Path) -> None:
+    kind = SHEETS[0].column("kind")
+    assert kind is not None
+    assert kind.choices == ("县局 county_bureau", "学校 school")
+    assert cell_value("县局", "choice") == "county_bureau"
+    assert cell_value("bogus", "choice") == "bogus"
