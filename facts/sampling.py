@@ -27,7 +27,7 @@ from typing import Any
 
 from facts.documents import DocumentError, load_document
 from facts.errors import FactError, suggestion
-from facts.spreadsheets import decode_csv
+from facts.spreadsheets import cell_value, decode_csv
 from facts.vocabulary import Level, UnitKind
 
 logger = logging.getLogger(__name__)
@@ -165,8 +165,9 @@ def _entries(path: Path, records: list[tuple[int, Any]]) -> list[RosterEntry]:
                 "duplicate id", file=path, line=line, field="id", value=school_id
             )
         seen.add(school_id)
-        kind = text.get("kind", UnitKind.SCHOOL.value).split()[-1]
-        level = text.get("level", "").split()[-1] if text.get("level") else None
+        # As in fact sheets: "小学 primary", "primary" or "小学".
+        kind = str(cell_value(text.get("kind") or UnitKind.SCHOOL.value, "choice"))
+        level = str(cell_value(text["level"], "choice")) if text.get("level") else None
         if kind == UnitKind.SCHOOL.value and level is None:
             raise FactError(
                 "missing school level",

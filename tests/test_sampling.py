@@ -219,3 +219,13 @@ def test_sample_out_suffix_checked(tmp_path: Path, suffix: str) -> None:
     assert done.returncode == 2
     assert ".yaml, .yml or .json" in done.stderr
     assert not target.exists()
+
+
+def test_roster_chinese_levels(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "id,name,county,level\na,A,ca,小学\nb,B,ca,初中 junior_middle\n",
+        encoding="utf-8",
+    )
+    entries, _ = read_roster(path)
+    assert [entry.level for entry in entries] == ["primary", "junior_middle"]
