@@ -12,6 +12,7 @@ from engine.errors import RulebookError
 from engine.library import resolve_rulebook
 from engine.result import UnitError
 from engine.rulebook import Rulebook, load_rulebook_folder
+from facts.errors import FactError, suggestion
 from facts.readers import FactSet, UnitRecord, read_facts
 
 logger = logging.getLogger("xiaoan")
@@ -84,6 +85,8 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
             rulebook = load_rulebook_folder(resolve_rulebook(choice))
     except RulebookError as error:
         errors.append(UnitError(None, error.message))
+    if rulebook is not None:
+        _add_unknown_codes(facts, rulebook)
     if rulebook is not None and not facts_paths:
         if rulebook.folder is None or not sample_files(rulebook.folder):
             errors.append(
@@ -98,6 +101,46 @@ def read_inputs(facts_paths: list[Path], rulebook_arg: str | None) -> Inputs:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return Inputs(rulebook, facts, errors, warnings)
+
+
+def _add_unknown_codes(facts: FactSet, rulebook: Rulebook) -> None:
+    """Add unknown finding codes to the error of a unit that failed to read.
+
+    The rulebook checks codes only on units that read, so without this a row
+    with both a bad deduction and a bad code would report the deduction only.
+    """
+    for position, error in enumerate(facts.errors):
+        items = facts.failed_items.get(error.unit or "")
+        if not items or error.file is None:
+            continue
+        parts = list(error.parts) or [error]
+        for index, (code, line) in sorted(items.items()):
+            if not isinstance(code, str) or code in rulebook.codes:
+                continue
+            field_name = f"findings[{index}].item"
+            if any(part.field == field_name for part in parts):
+                continue
+            parts.append(
+                FactError(
+                    f"unknown item code{suggestion(code, list(rulebook.codes))}",
+                    file=error.file,
+                    unit=error.unit,
+                    field=field_name,
+                    value=code,
+                    line=line,
+                )
+            )
+        if len(parts) > max(1, len(error.parts)):
+            facts.errors[position] = FactError(
+                parts[0].problem,
+                file=parts[0].file,
+                unit=parts[0].unit,
+                field=parts[0].field,
+                value=parts[0].value,
+                expected=parts[0].expected,
+                line=parts[0].line,
+                parts=parts,
+            )
 
 
 def _empty_inputs(paths: list[Path], facts: FactSet) -> list[str]:

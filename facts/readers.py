@@ -72,12 +72,19 @@ class FactSet:
     failed_kinds: dict[str, object] = field(default_factory=dict)
     # Problems that skip part of an input but do not stop it.
     warnings: list[str] = field(default_factory=list)
+    # The item code and its line of each finding of a unit that failed
+    # validation, by finding index, so that unknown codes are reported too.
+    failed_items: dict[str, dict[int, tuple[object, int | None]]] = field(
+        default_factory=dict
+    )
 
     def extend(self, other: FactSet) -> None:
         self.units.extend(other.units)
         self.errors.extend(other.errors)
         for unit_id, kind in other.failed_kinds.items():
             self.failed_kinds.setdefault(unit_id, kind)
+        for unit_id, items in other.failed_items.items():
+            self.failed_items.setdefault(unit_id, items)
         self.rulebooks.update(other.rulebooks)
         self.samples.extend(other.samples)
         self.warnings.extend(other.warnings)
@@ -163,6 +170,16 @@ def facts_from_data(data: Any, path: Path, document: Document | None = None) -> 
             errors = _fact_errors(
                 error, path, shown_id, Unit, document, ("units", index)
             )
+            findings = raw.get("findings")
+            if shown_id is not None and isinstance(findings, list):
+                result.failed_items[shown_id] = {
+                    position: (
+                        finding.get("item"),
+                        _line(document, ("units", index, "findings", position, "item")),
+                    )
+                    for position, finding in enumerate(findings)
+                    if isinstance(finding, dict)
+                }
             result.errors.append(_merge(errors))
             if shown_id is not None:
                 result.failed_kinds.setdefault(shown_id, raw.get("kind"))

@@ -431,3 +431,23 @@ def test_choice_drop_downs_pair_words(tmp_path: Path) -> None:
     assert kind.choices == ("县局 county_bureau", "学校 school")
     assert cell_value("县局", "choice") == "county_bureau"
     assert cell_value("bogus", "choice") == "bogus"
+
+
+def test_row_lists_every_problem(tmp_path: Path) -> None:
+    from cli.common import read_inputs
+
+    folder = write_folder(
+        tmp_path / "x-cell",
+        {
+            "units": [["id", "kind"], ["cx-edu", "county_bureau"]],
+            "findings": [["unit", "item", "deduct"], ["cx-edu", "C99", "-2"]],
+        },
+    )
+    inputs = read_inputs([folder], "cangzhou-2020")
+    assert len(inputs.facts.errors) == 1
+    message = inputs.facts.errors[0].message
+    assert "findings.csv!C2" in message
+    assert "findings[0].deduct" in message
+    assert "findings.csv!B2" in message
+    assert "unknown item code" in message
+    assert "'C99'" in message
