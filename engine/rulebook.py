@@ -3,7 +3,7 @@
 A rulebook is a folder of YAML files (see ``docs/rulebook.md``). Loading
 parses each file into the pydantic models below, then checks that the points
 add up and that every code a rule names exists. Every number of the notice
-lives in these files: the code reads them and holds none of its own.
+lives in these files: the code reads them and contains none of its own.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class Period(_Model):
 
 
 class Metadata(_Model):
-    """What the rulebook is: its id, the notice it encodes and its dates."""
+    """The rulebook's identity: its id, the notice it encodes and its dates."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
     title: str
@@ -308,7 +308,7 @@ class Parameters(_Model):
 
 @dataclass(frozen=True)
 class Scored:
-    """Where a scored code sits: its sheet, category, item and maximum."""
+    """The place of a scored code: its sheet, category, item and maximum."""
 
     code: str
     points: Fraction
@@ -500,7 +500,7 @@ def load_rulebook_folder(folder: Path, *, check: bool = True) -> Rulebook:
 
 
 def bundled_rules_folder() -> Path:
-    """Return the folder that holds the rulebooks shipped with the product."""
+    """Return the folder that contains the rulebooks shipped with the product."""
     import rules
 
     return Path(rules.__file__).parent

@@ -484,7 +484,7 @@ def _reject_unsaved_formulas(path: Path) -> None:
                         continue
                     problems.append(
                         FactError(
-                            "the cell holds a formula with no saved result",
+                            "the cell contains a formula with no saved result",
                             file=path,
                             line=CellRef(
                                 number, sheet.title, get_column_letter(index + 1)
@@ -521,7 +521,7 @@ def _csv_tables(folder: Path, warnings: list[str]) -> Iterator[Table]:
 
 def _no_csv_files(folder: Path) -> FactError:
     return FactError(
-        "the folder holds no facts CSV files",
+        "the folder contains no facts CSV files",
         file=folder,
         expected="a folder of CSV files written by xiaoan template --csv: "
         + ", ".join(f"{name}.csv" for name in SHEET_BY_NAME),

@@ -358,7 +358,7 @@ def test_folder_without_facts_files(tmp_path: Path) -> None:
     facts = read_facts([folder])
     assert len(facts.errors) == 1
     message = facts.errors[0].message
-    assert "d1: the folder holds no facts CSV files" in message
+    assert "d1: the folder contains no facts CSV files" in message
     assert "units.csv" in message
     assert "findings.csv" in message
 
