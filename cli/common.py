@@ -34,6 +34,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "facts",
         nargs="*",
+        default=[],
         type=Path,
         metavar="FACTS",
         help="facts files (YAML, JSON or .xlsx workbooks) or folders of CSV "

@@ -44,10 +44,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parsers(
+    parser: argparse.ArgumentParser,
+) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code: 0 ok, 1 errors, 2 usage."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        # Report an unknown option with the usage of the command it was given
+        # to, not the top-level usage that parse_args would print.
+        command_parser = _command_parsers(parser).get(args.command, parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(extras)}")
     configure_logging(args.verbose)
     try:
         return int(args.run(args))

@@ -192,3 +192,17 @@ def test_missing_facts_file() -> None:
     assert document["errors"][0]["unit"] is None
     assert "no-such-facts.yaml" in document["errors"][0]["message"]
     assert "not found" in document["errors"][0]["message"]
+
+
+def test_unknown_option_shows_command_usage() -> None:
+    run = xiaoan("evaluate", "--bogus")
+    assert run.returncode == 2
+    assert "usage: xiaoan evaluate" in run.stderr
+    assert "unrecognized arguments: --bogus" in run.stderr
+
+
+def test_why_without_unit_names_unit_only() -> None:
+    run = xiaoan("why")
+    assert run.returncode == 2
+    assert "required: UNIT" in run.stderr
+    assert "FACTS" not in run.stderr.splitlines()[-1]
