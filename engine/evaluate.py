@@ -260,14 +260,17 @@ def _location(field_path: str | None) -> tuple[str | int, ...]:
 
 def _missing_warnings(
     ruleset: CompiledRuleset,
-    records: dict,
+    records: dict[str, FactRecord],
     firings: list[Firing],
     items: dict[str, Fraction],
 ) -> list[str]:
     warnings = []
     for firing in firings:
-        if firing.rule.endswith(".missing") and firing.code in items:
-            name = firing.detail.split(" ")[0]
+        # A missing measure is asserted as the fact ``missing:NAME``; its
+        # deduction on a left-out item is not worth a warning.
+        missing = [key for key in firing.facts if key.startswith("missing:")]
+        if missing and firing.code in items:
+            name = missing[0].split(":", 1)[1]
             warnings.append(
                 f"measure {name} is missing, so {firing.code} earns 0 of its "
                 f"{format_points(firing.points or Fraction(0))} points for it"
@@ -286,7 +289,7 @@ def _missing_warnings(
 
 
 def _unused_fact_warnings(
-    rulebook: Rulebook, records: dict, firings: list[Firing]
+    rulebook: Rulebook, records: dict[str, FactRecord], firings: list[Firing]
 ) -> list[str]:
     used = {key for firing in firings for key in firing.facts}
     warned = set(rulebook.parameters.warn_unused_facts)
