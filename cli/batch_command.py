@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         warnings=list(inputs.warnings),
         samples=list(inputs.facts.samples),
     )
-    # The report holds everything the files need; freeing the units before
+    # The report contains everything the files need; freeing the units before
     # writing keeps the peak memory of a province's batch lower.
     inputs.facts.units.clear()
     write_batch_report(args.out, report)

@@ -167,7 +167,7 @@ def county_groups(records: Sequence[UnitRecord]) -> list[list[int]]:
 def _chunks(groups: list[list[int]], total: int, workers: int) -> Iterator[list[int]]:
     """Pack whole groups into chunks of about ``total / (workers × 8)`` units.
 
-    A chunk holds at most :data:`MAX_CHUNK_UNITS` units unless one group is
+    A chunk contains at most :data:`MAX_CHUNK_UNITS` units unless one group is
     larger.
     """
     target = max(1, min(MAX_CHUNK_UNITS, total // (workers * CHUNKS_PER_WORKER)))

@@ -1,7 +1,7 @@
 """Semantic checks of a rulebook, beyond what its schema validates.
 
-Errors make a rulebook unusable (points that do not add up, codes that clash
-or do not exist, conditions on facts outside the fact vocabulary); warnings
+Errors make a rulebook unusable: points that do not add up, codes that clash
+or do not exist, conditions on facts outside the fact vocabulary. Warnings
 point at rules that can never fire or that overlap another rule.
 """
 

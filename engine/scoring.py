@@ -3,7 +3,7 @@
 Nothing here decides a deduction, adjustment or veto: those are rule
 firings. This module caps items at zero, leaves out what does not apply,
 re-normalises the sheet, combines each indicator's firings as the rulebook
-says, blends a county with its sampled schools and reads the grade off the
+specifies, blends a county with its sampled schools and reads the grade off the
 rulebook's cut-offs.
 """
 

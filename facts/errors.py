@@ -1,8 +1,8 @@
 """The product's error tree.
 
-``XiaoanError`` is the root. ``FactError`` reports bad input about a unit and
-``RulebookError`` (in ``engine.errors``) a bad rulebook; both carry the place
-of the mistake so that a message can name the file, the unit and the field.
+``XiaoanError`` is the root. ``FactError`` reports bad input about a unit, and
+``RulebookError`` (in ``engine.errors``) reports a bad rulebook. Both carry the
+place of the mistake, so that a message can name the file, unit and field.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Read facts files (YAML, JSON) into validated units, one error per bad unit.
 
 A unit with bad facts becomes a :class:`FactError` that names the file, the
-unit, the field, the value and what is accepted; the other units of the file
+unit, the field, the value and what is accepted. The other units of the file
 are still returned, so that a batch goes on without them.
 """
 

@@ -177,7 +177,8 @@ def _value_text(value: Any) -> str:
 
 
 def _quoted(text: str) -> str:
-    # Exact text holds digits, a sign, a point or a slash: nothing to escape.
+    # Exact text contains only digits, a sign, a point or a slash, so nothing
+    # needs escaping.
     return f'"{text}"'
 
 
